@@ -1,1 +1,50 @@
-//! core
+//! The core of the curio runtime: the work-stealing scheduler, tasks,
+//! cancellation, the blocking pool, and the runtime that ties them.
+//!
+//! Users reach this crate through the `curio` facade; see its docs for a
+//! tour. The pieces here:
+//!
+//! - [`Runtime`], [`Builder`], [`Handle`]: start a runtime and reach it;
+//! - [`spawn`], [`Task`], [`TaskId`], [`TaskError`], [`task::Builder`]:
+//!   tasks, joining and cancelling them;
+//! - [`run_in_thread`], [`spawn_thread`]: blocking work off the workers;
+//! - [`yield_now`], [`current_task`].
+
+#![warn(missing_docs)]
+
+mod blocking;
+mod loom;
+pub mod runtime;
+pub mod scheduler;
+pub mod task;
+
+pub use blocking::{run_in_thread, spawn_thread, RunInThread};
+pub use runtime::{Builder, Handle, Runtime};
+pub use task::{
+    current_task, spawn, try_current_task, yield_now, Task, TaskError, TaskId, YieldNow,
+};
+
+/// Builds a runtime with the default configuration, runs `future` as its
+/// main task, shuts the runtime down and returns the output.
+///
+/// # Panics
+///
+/// Panics if the runtime cannot start (see [`Builder::build`]), and as
+/// [`Runtime::run`].
+///
+/// # Examples
+///
+/// ```
+/// let answer = curio::run(async { 42 });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn run<F>(future: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Runtime::new()
+        .unwrap_or_else(|e| panic!("curio::run: cannot start the runtime: {e}"))
+        .run(future)
+}

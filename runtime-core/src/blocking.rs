@@ -1,0 +1,376 @@
+//! Blocking work off the workers: the bounded pool behind
+//! [`run_in_thread`] and the dedicated threads of [`spawn_thread`].
+//!
+//! A blocking call becomes a task whose future runs the closure once, so
+//! joining, panics and cancellation work as for any task. The pool starts
+//! threads on demand up to its bound; an idle thread exits after the
+//! keep-alive. At shutdown, queued calls are cancelled and the pool's
+//! threads are joined (a call already running is waited for).
+
+use crate::loom::{Arc, Condvar, Mutex};
+use crate::runtime::{context, Builder, Handle};
+use crate::task::{self, Notified, RawTask, Schedule, Task};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The pool of threads for blocking calls.
+pub(crate) struct Pool {
+    /// State shared with the pool's threads.
+    inner: Arc<Inner>,
+}
+
+/// The pool's shared state.
+struct Inner {
+    /// Queue and thread bookkeeping.
+    state: Mutex<PoolState>,
+    /// Idle threads wait here.
+    condvar: Condvar,
+    /// Most threads at once.
+    max_threads: usize,
+    /// How long an idle thread waits before exiting.
+    keep_alive: Duration,
+    /// Name prefix of the pool's threads.
+    thread_name: String,
+    /// Stack size of the pool's threads.
+    stack_size: Option<usize>,
+}
+
+/// The pool's bookkeeping, under `Inner::state`.
+#[derive(Default)]
+struct PoolState {
+    /// Calls not yet started.
+    queue: VecDeque<Notified>,
+    /// Threads alive.
+    num_threads: usize,
+    /// Threads waiting for work and not yet claimed.
+    num_idle: usize,
+    /// Wake-ups sent to idle threads and not yet consumed.
+    num_notify: usize,
+    /// Set at shutdown.
+    shutdown: bool,
+    /// Join handles of the pool's threads (including exited ones, joined at
+    /// shutdown or pruned when finished).
+    threads: Vec<JoinHandle<()>>,
+    /// Numbers the threads.
+    next_id: usize,
+}
+
+impl Pool {
+    /// An empty pool configured by `builder`.
+    pub(crate) fn new(builder: &Builder) -> Pool {
+        Pool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(PoolState::default()),
+                condvar: Condvar::new(),
+                max_threads: builder.max_blocking_threads,
+                keep_alive: builder.keep_alive,
+                thread_name: format!("{}-blocking", builder.thread_name),
+                stack_size: builder.stack_size,
+            }),
+        }
+    }
+
+    /// Queues a blocking call of `handle`'s runtime.
+    fn push(&self, handle: &Handle, task: Notified) {
+        let mut st = self.inner.state.lock();
+        if st.shutdown {
+            drop(st);
+            return task.shutdown();
+        }
+        st.queue.push_back(task);
+        if st.num_idle > 0 {
+            st.num_idle -= 1;
+            st.num_notify += 1;
+            drop(st);
+            self.inner.condvar.notify_one();
+            return;
+        }
+        if st.num_threads >= self.inner.max_threads {
+            // Every thread is busy: the call waits for one to be free.
+            return;
+        }
+        st.threads.retain(|t| !t.is_finished());
+        let id = st.next_id;
+        let mut builder = std::thread::Builder::new().name(format!("{}-{}", self.inner.thread_name, id));
+        if let Some(size) = self.inner.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let inner = self.inner.clone();
+        let handle = handle.clone();
+        match builder.spawn(move || inner.run(handle)) {
+            Ok(join) => {
+                st.next_id += 1;
+                st.num_threads += 1;
+                st.threads.push(join);
+            }
+            Err(_) if st.num_threads > 0 => {
+                // A running thread will take the call when it is free.
+            }
+            Err(_) => {
+                // No thread can run it: fail the call rather than hang.
+                let task = st.queue.pop_back();
+                drop(st);
+                if let Some(task) = task {
+                    task.shutdown();
+                }
+            }
+        }
+    }
+
+    /// Cancels queued calls and joins every thread of the pool.
+    pub(crate) fn shutdown(&self) {
+        let (queued, threads) = {
+            let mut st = self.inner.state.lock();
+            st.shutdown = true;
+            (std::mem::take(&mut st.queue), std::mem::take(&mut st.threads))
+        };
+        self.inner.condvar.notify_all();
+        for task in queued {
+            task.shutdown();
+        }
+        for join in threads {
+            let _ = join.join();
+        }
+    }
+}
+
+impl Inner {
+    /// The body of a pool thread.
+    fn run(&self, handle: Handle) {
+        let _enter = context::enter(handle);
+        let mut st = self.state.lock();
+        loop {
+            if let Some(task) = st.queue.pop_front() {
+                drop(st);
+                task.run();
+                st = self.state.lock();
+                continue;
+            }
+            if st.shutdown {
+                break;
+            }
+            st.num_idle += 1;
+            st = self.condvar.wait_timeout(st, self.keep_alive);
+            if st.num_notify > 0 {
+                // `push` claimed this idle thread for a call.
+                st.num_notify -= 1;
+                continue;
+            }
+            // A time-out (or a spurious wake-up): leave the idle count.
+            st.num_idle -= 1;
+            if st.queue.is_empty() && !st.shutdown {
+                break;
+            }
+        }
+        st.num_threads -= 1;
+    }
+}
+
+/// The scheduler of a pool call: a wake-up queues it on the pool.
+struct PoolSchedule {
+    /// The runtime, for the pool and for the threads' context.
+    handle: Handle,
+}
+
+impl Schedule for PoolSchedule {
+    fn schedule(&self, task: Notified) {
+        self.handle.shared().blocking.push(&self.handle, task);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    fn release(&self, _task: RawTask) -> bool {
+        false
+    }
+}
+
+/// The scheduler of a `spawn_thread` task: it runs on its own thread.
+struct ThreadSchedule {
+    /// The runtime, for the thread's context and join handle.
+    handle: Handle,
+}
+
+impl Schedule for ThreadSchedule {
+    fn schedule(&self, task: Notified) {
+        start_thread(&self.handle, task);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    fn release(&self, _task: RawTask) -> bool {
+        false
+    }
+}
+
+/// Runs `task` on a new thread entered into `handle`'s runtime, joined at
+/// shutdown.
+fn start_thread(handle: &Handle, task: Notified) {
+    let shared = handle.shared();
+    let mut threads = shared.threads.lock();
+    if shared.is_shutdown() {
+        drop(threads);
+        return task.shutdown();
+    }
+    threads.retain(|t| !t.is_finished());
+    let thread_handle = handle.clone();
+    // Shared with the thread, so that a failed spawn gives the task back.
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(task)));
+    let thread_slot = slot.clone();
+    let spawned = std::thread::Builder::new()
+        .name("curio-thread".to_owned())
+        .spawn(move || {
+            let _enter = context::enter(thread_handle);
+            let task = thread_slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(task) = task {
+                task.run();
+            }
+        });
+    match spawned {
+        Ok(join) => threads.push(join),
+        Err(_) => {
+            drop(threads);
+            // No thread: fail the task (its handle reports it cancelled)
+            // rather than leave it waiting forever.
+            let task = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(task) = task {
+                task.shutdown();
+            }
+        }
+    }
+}
+
+/// A closure run once as a task's future.
+struct BlockingTask<F>(Option<F>);
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F, R> Future for BlockingTask<F>
+where
+    F: FnOnce() -> R,
+{
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.0.take().expect("a blocking task ran twice");
+        Poll::Ready(f())
+    }
+}
+
+/// Runs a blocking closure on the runtime's thread pool and waits for its
+/// result, without blocking a worker.
+///
+/// The pool has a bound (see [`Builder::max_blocking_threads`]); calls
+/// beyond it wait for a free thread. A panic in the closure is resumed in
+/// the awaiting task.
+///
+/// # Cancel safety
+///
+/// If the awaiting task is cancelled (or times out), it stops waiting at
+/// once, but the closure runs on to completion on its thread and its result
+/// is dropped, as in curio: threads cannot be interrupted.
+///
+/// # Panics
+///
+/// Panics outside a curio runtime.
+///
+/// # Examples
+///
+/// ```
+/// curio::run(async {
+///     let n = curio::run_in_thread(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         42
+///     })
+///     .await;
+///     assert_eq!(n, 42);
+/// });
+/// ```
+#[track_caller]
+pub fn run_in_thread<F, R>(f: F) -> RunInThread<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let handle = Handle::current();
+    let (registered, notified, join) = task::new_task(
+        BlockingTask(Some(f)),
+        PoolSchedule {
+            handle: handle.clone(),
+        },
+        None,
+        Location::caller(),
+    );
+    // Pool calls are not in the registry: the pool cancels them itself.
+    drop(registered);
+    handle.shared().blocking.push(&handle, notified);
+    RunInThread { task: join }
+}
+
+/// The future of [`run_in_thread`].
+#[must_use = "the closure runs anyway; await the result to get it"]
+#[derive(Debug)]
+pub struct RunInThread<R> {
+    /// The call, as a task.
+    task: Task<R>,
+}
+
+impl<R> Future for RunInThread<R> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        match Pin::new(&mut self.task).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(value)) => Poll::Ready(value),
+            Poll::Ready(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Poll::Ready(Err(e)) => panic!("run_in_thread: the call was cancelled by runtime shutdown ({e})"),
+        }
+    }
+}
+
+/// Runs a blocking closure on a dedicated new thread, joinable like a task.
+///
+/// The returned [`Task`] gives the closure's result, or a
+/// [`TaskError`](crate::TaskError) if it panicked. Cancelling it waits for
+/// the closure to return (a thread cannot be interrupted). The runtime
+/// joins the thread at shutdown.
+///
+/// # Panics
+///
+/// Panics outside a curio runtime.
+///
+/// # Examples
+///
+/// ```
+/// curio::run(async {
+///     let t = curio::spawn_thread(|| (1..=10).sum::<u32>());
+///     assert_eq!(t.await.unwrap(), 55);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_thread<F, R>(f: F) -> Task<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let handle = Handle::current();
+    let (registered, notified, join) = task::new_task(
+        BlockingTask(Some(f)),
+        ThreadSchedule {
+            handle: handle.clone(),
+        },
+        None,
+        Location::caller(),
+    );
+    drop(registered);
+    start_thread(&handle, notified);
+    join
+}

@@ -1,0 +1,50 @@
+//! Which runtime the current thread belongs to.
+//!
+//! Worker threads know their runtime through the worker context
+//! (`scheduler::worker`); blocking-pool threads, `spawn_thread` threads and
+//! the thread shutting a runtime down are *entered* into it here, so that
+//! `Handle::current` and `curio::spawn` work there too.
+
+use super::Handle;
+use std::cell::RefCell;
+
+thread_local! {
+    /// The runtime this non-worker thread is entered into.
+    static ENTERED: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// The handle of the runtime this thread belongs to, if any.
+pub(crate) fn current() -> Option<Handle> {
+    let worker = crate::scheduler::worker::with_worker(|cx| {
+        cx.map(|cx| Handle {
+            shared: cx.shared.clone(),
+        })
+    });
+    worker.or_else(|| ENTERED.with(|e| e.borrow().clone()))
+}
+
+/// Whether this thread is a worker thread of some runtime.
+pub(crate) fn on_worker() -> bool {
+    crate::scheduler::worker::with_worker(|cx| cx.is_some())
+}
+
+/// Keeps a thread entered into a runtime; restores the previous one on
+/// drop.
+pub(crate) struct EnterGuard {
+    /// The runtime entered before.
+    prev: Option<Handle>,
+}
+
+/// Enters this thread into `handle`'s runtime.
+pub(crate) fn enter(handle: Handle) -> EnterGuard {
+    EnterGuard {
+        prev: ENTERED.with(|e| e.borrow_mut().replace(handle)),
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        ENTERED.with(|e| *e.borrow_mut() = prev);
+    }
+}

@@ -1,0 +1,200 @@
+//! `Handle`: a cheap, clonable reference to a runtime.
+
+use super::context;
+use crate::loom::Arc;
+use crate::scheduler::worker::with_worker;
+use crate::scheduler::Shared;
+use crate::task::{self, Notified, RawTask, Schedule, Task, TaskError};
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A handle to a runtime: spawn tasks on it from anywhere, or block a plain
+/// thread on a future.
+///
+/// `Handle` is `Clone + Send + Sync`; it keeps the runtime's shared state
+/// alive but does not keep the runtime running: once the [`Runtime`]
+/// is dropped, tasks spawned through a handle are cancelled at once.
+///
+/// [`Runtime`]: crate::Runtime
+///
+/// # Examples
+///
+/// ```
+/// let rt = curio::Runtime::builder().workers(2).build().unwrap();
+/// let handle = rt.handle().clone();
+/// let value = std::thread::spawn(move || handle.block_on(async { 1 + 1 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(value, 2);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    /// The runtime's shared state.
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The handle of the runtime the caller runs in.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a curio runtime (outside its tasks, worker threads,
+    /// `run_in_thread` closures and `spawn_thread` threads); see
+    /// [`Handle::try_current`].
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle::try_current().expect(
+            "Handle::current() called outside a curio runtime: \
+             call it from a task, or use a Handle obtained from Runtime::handle()",
+        )
+    }
+
+    /// The handle of the runtime the caller runs in, or `None` outside one.
+    pub fn try_current() -> Option<Handle> {
+        context::current()
+    }
+
+    /// Spawns a task on this runtime.
+    ///
+    /// The task starts running on some worker; dropping the returned
+    /// [`Task`] detaches it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// let task = rt.handle().spawn(async { "hello" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "hello");
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_named(future, None, Location::caller())
+    }
+
+    /// Spawns with a name and a spawn location.
+    pub(crate) fn spawn_named<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+    ) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (registered, notified, join) = task::new_task(future, self.clone(), name, location);
+        match self.shared.registry.insert(registered) {
+            Ok(()) => self.schedule(notified),
+            Err(registered) => {
+                // The runtime is shutting down: the task is cancelled at once
+                // (task/mod.rs rule 7).
+                notified.shutdown();
+                drop(registered);
+            }
+        }
+        join
+    }
+
+    /// Runs `future` to completion on this runtime, blocking the calling
+    /// thread until it finishes, and returns its output.
+    ///
+    /// The future runs as a task (it can be cancelled, and shows in the
+    /// monitor); a panic inside it is resumed on the calling thread.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from a worker thread of a curio runtime (inside a
+    /// task): blocking a worker on a task that may need that worker would
+    /// deadlock. Await the future instead. Also panics if the task is
+    /// cancelled, since there is then no output to return.
+    #[track_caller]
+    pub fn block_on<F>(&self, future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        assert!(
+            !context::on_worker(),
+            "cannot block_on inside a curio task: it would block a worker thread \
+             that other tasks need; `.await` the future instead"
+        );
+        let task = self.spawn_named(future, Some("main".into()), Location::caller());
+        match wait_blocking(task) {
+            Ok(value) => value,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => panic!("block_on: the main task was cancelled ({e})"),
+        }
+    }
+
+    /// The runtime's shared state.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.shared.remotes.len())
+            .finish()
+    }
+}
+
+impl Schedule for Handle {
+    fn schedule(&self, task: Notified) {
+        with_worker(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, &self.shared) => cx.schedule_local(task, false),
+            _ => self.shared.schedule_remote(task),
+        })
+    }
+
+    fn yield_now(&self, task: Notified) {
+        with_worker(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, &self.shared) => cx.schedule_local(task, true),
+            _ => self.shared.schedule_remote(task),
+        })
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        match self.shared.registry.remove(task) {
+            Some(registered) => {
+                // The completion path drops this reference itself.
+                std::mem::forget(registered);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Wakes a thread blocked in [`wait_blocking`].
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: StdArc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Blocks the calling (non-worker) thread until `task` finishes.
+pub(crate) fn wait_blocking<T>(mut task: Task<T>) -> Result<T, TaskError> {
+    let waker = Waker::from(StdArc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        match Pin::new(&mut task).poll(&mut cx) {
+            Poll::Ready(out) => return out,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The runtime: building it, running a main task on it, and shutting it
+//! down.
+//!
+//! Shutdown order: mark shutdown and wake every worker; join the workers;
+//! cancel every task still alive (each exactly once, destructors run on the
+//! thread that shuts down); drop what the queues still hold; stop the
+//! blocking pool, join its threads and the `spawn_thread` threads; stop the
+//! drivers (timer, reactor) and join their threads.
+
+mod builder;
+pub(crate) mod context;
+mod handle;
+
+pub use builder::Builder;
+pub use handle::Handle;
+
+use crate::blocking;
+use crate::loom::{AtomicBool, Arc, Mutex};
+use crate::scheduler::{idle::Idle, park::Parker, queue, worker, Remote, Shared};
+use crate::task::{Registry, Task};
+use crossbeam_utils::CachePadded;
+use std::future::Future;
+use std::io;
+use std::thread::JoinHandle;
+
+/// A curio runtime: worker threads with work-stealing queues, a blocking
+/// pool, and (when used) the timer and the I/O reactor.
+///
+/// # Examples
+///
+/// ```
+/// let rt = curio::Runtime::new().unwrap();
+/// let out = rt.run(async {
+///     let kid = curio::spawn(async { 21 * 2 });
+///     kid.await.unwrap()
+/// });
+/// assert_eq!(out, 42);
+/// ```
+///
+/// When `run` returns (or the runtime is dropped), tasks still alive are
+/// cancelled (their destructors run) and every thread the runtime started
+/// has exited.
+pub struct Runtime {
+    /// The runtime's handle.
+    handle: Handle,
+    /// The worker threads.
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// A builder for a configured runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A runtime with the default configuration.
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::build`].
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Starts the threads of a runtime.
+    fn start(builder: &Builder, num_workers: usize) -> io::Result<Runtime> {
+        let mut cores = Vec::with_capacity(num_workers);
+        let mut remotes = Vec::with_capacity(num_workers);
+        for index in 0..num_workers {
+            let (core, stealer) = worker::new_core(index);
+            cores.push(core);
+            remotes.push(Remote {
+                stealer,
+                parker: Parker::new(),
+                metrics: CachePadded::default(),
+            });
+        }
+        let shared = Arc::new(Shared {
+            remotes: remotes.into_boxed_slice(),
+            injector: queue::Injector::new(),
+            idle: Idle::new(num_workers),
+            registry: Registry::new(num_workers * 8),
+            shutdown: AtomicBool::new(false),
+            blocking: blocking::Pool::new(builder),
+            cores: Mutex::new(Vec::new()),
+            threads: Mutex::new(Vec::new()),
+            on_shutdown: Mutex::new(Vec::new()),
+        });
+        let mut rt = Runtime {
+            handle: Handle { shared },
+            workers: Vec::with_capacity(num_workers),
+        };
+        for (index, core) in cores.into_iter().enumerate() {
+            let shared = rt.handle.shared.clone();
+            let mut thread = std::thread::Builder::new()
+                .name(format!("{}-{}", builder.thread_name, index));
+            if let Some(size) = builder.stack_size {
+                thread = thread.stack_size(size);
+            }
+            // On failure `rt` is dropped, which stops the workers started.
+            let join = thread.spawn(move || worker::run(shared, core))?;
+            rt.workers.push(join);
+        }
+        Ok(rt)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Spawns a task on this runtime from outside it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { 7 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 7);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `future` as the main task, then shuts the runtime down and
+    /// returns the future's output.
+    ///
+    /// Tasks still alive when the main task returns are cancelled and every
+    /// thread of the runtime has exited before `run` returns.
+    ///
+    /// # Panics
+    ///
+    /// Resumes a panic of the main task; panics if the main task was
+    /// cancelled, or when called inside a curio task (see
+    /// [`Handle::block_on`]).
+    #[track_caller]
+    pub fn run<F>(self, future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let out = self.handle.block_on(future);
+        drop(self);
+        out
+    }
+
+    /// Runs `future` as a task and blocks until it finishes, leaving the
+    /// runtime and its other tasks running (they are cancelled when the
+    /// runtime is dropped).
+    ///
+    /// # Panics
+    ///
+    /// As [`Runtime::run`].
+    #[track_caller]
+    pub fn block_on<F>(&self, future: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.block_on(future)
+    }
+
+    /// Stops everything; see the module docs for the order.
+    fn shutdown(&mut self) {
+        let shared = self.handle.shared.clone();
+        if self.workers.is_empty() && shared.is_shutdown() {
+            return;
+        }
+        assert!(
+            !context::on_worker(),
+            "a curio Runtime cannot be dropped inside a task of a runtime: \
+             it would wait for its own worker thread"
+        );
+        shared.begin_shutdown();
+        for join in self.workers.drain(..) {
+            // A worker only panics on an internal bug; shutdown goes on.
+            let _ = join.join();
+        }
+        // Destructors of cancelled tasks may spawn or ask for the current
+        // runtime: keep this thread entered meanwhile.
+        let _enter = context::enter(self.handle.clone());
+        for task in shared.registry.close_and_drain() {
+            task.shutdown();
+        }
+        drop(std::mem::take(&mut *shared.cores.lock()));
+        while let Some(task) = shared.injector.pop() {
+            drop(task);
+        }
+        shared.blocking.shutdown();
+        let threads = std::mem::take(&mut *shared.threads.lock());
+        for join in threads {
+            let _ = join.join();
+        }
+        let hooks = std::mem::take(&mut *shared.on_shutdown.lock());
+        for hook in hooks {
+            hook();
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.handle.shared.remotes.len())
+            .finish()
+    }
+}

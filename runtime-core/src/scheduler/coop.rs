@@ -1,0 +1,56 @@
+//! The cooperative budget: a task that keeps finding work ready is made to
+//! yield after a bounded number of operations, so one hot task cannot
+//! starve the others on its worker.
+//!
+//! The budget is per thread and refilled each time a task is polled.
+//! Operations that could complete without waiting (a ready socket, a full
+//! queue) call [`poll_proceed`] first; outside a task the budget is
+//! unlimited.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations a task may complete in one poll before it must yield.
+#[cfg(not(all(test, curio_loom)))]
+const BUDGET: u8 = 128;
+/// Operations a task may complete in one poll (small under loom).
+#[cfg(all(test, curio_loom))]
+const BUDGET: u8 = 8;
+
+/// The value meaning "no budget applies" (not inside a task).
+const UNCONSTRAINED: u8 = u8::MAX;
+
+thread_local! {
+    /// The budget left to the task being polled on this thread.
+    static LEFT: Cell<u8> = const { Cell::new(UNCONSTRAINED) };
+}
+
+/// Refills the budget; called as a task's poll begins.
+pub(crate) fn reset() {
+    LEFT.with(|l| l.set(BUDGET));
+}
+
+/// Lifts the budget; called when a task's poll ends.
+pub(crate) fn unconstrain() {
+    LEFT.with(|l| l.set(UNCONSTRAINED));
+}
+
+/// Spends one unit of the current task's budget.
+///
+/// Returns `Ready(())` when the operation may go on, and `Pending` (having
+/// woken the task, so it runs again after the others) when the budget is
+/// spent. An operation that gets `Pending` must return `Pending` without
+/// having done anything.
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+    LEFT.with(|l| match l.get() {
+        UNCONSTRAINED => Poll::Ready(()),
+        0 => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        n => {
+            l.set(n - 1);
+            Poll::Ready(())
+        }
+    })
+}

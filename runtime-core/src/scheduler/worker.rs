@@ -1,0 +1,233 @@
+//! A worker thread: its `Core` (local queue, LIFO slot, tick) and the run
+//! loop that takes work from the LIFO slot, the local queue, the injector,
+//! or another worker, and parks when there is none.
+
+use super::{queue, Shared, WorkerMetrics, GLOBAL_QUEUE_INTERVAL, MAX_LIFO_POLLS};
+use crate::loom::Arc;
+use crate::task::Notified;
+use std::cell::RefCell;
+
+/// Per-worker state that only its thread touches.
+pub(crate) struct Core {
+    /// The worker's index in `Shared::remotes`.
+    index: usize,
+    /// Incremented for every task run; picks when to check the injector.
+    tick: u32,
+    /// The task woken last by a task of this worker, run next.
+    lifo_slot: Option<Notified>,
+    /// How many tasks in a row came from the LIFO slot.
+    lifo_streak: u8,
+    /// The local queue.
+    run_queue: queue::Local,
+    /// Whether this worker counts as searching (idle.rs).
+    is_searching: bool,
+    /// State of the victim-picking generator.
+    rand: u64,
+}
+
+/// The context of a worker thread.
+pub(crate) struct WorkerContext {
+    /// The runtime.
+    pub(crate) shared: Arc<Shared>,
+    /// The worker's core; borrowed briefly, never across a task poll.
+    core: RefCell<Box<Core>>,
+}
+
+thread_local! {
+    /// The worker this thread is, if any.
+    static WORKER: RefCell<Option<WorkerContext>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` with this thread's worker context, if it is a worker.
+pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
+    WORKER.with(|w| match w.try_borrow() {
+        Ok(w) => f(w.as_ref()),
+        Err(_) => f(None),
+    })
+}
+
+/// Creates the core and stealer of worker `index`.
+pub(crate) fn new_core(index: usize) -> (Box<Core>, queue::Stealer) {
+    let (run_queue, stealer) = queue::local();
+    let core = Box::new(Core {
+        index,
+        tick: 0,
+        lifo_slot: None,
+        lifo_streak: 0,
+        run_queue,
+        is_searching: false,
+        rand: 0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) << 17),
+    });
+    (core, stealer)
+}
+
+/// The body of a worker thread: runs tasks until shutdown, then hands its
+/// core back to `Shared` (its queued references are dropped after every
+/// task was cancelled).
+pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
+    WORKER.with(|w| {
+        *w.borrow_mut() = Some(WorkerContext {
+            shared: shared.clone(),
+            core: RefCell::new(core),
+        })
+    });
+    with_worker(|cx| cx.expect("worker context was just set").run_loop());
+    let cx = WORKER.with(|w| w.borrow_mut().take()).expect("worker context");
+    let core = cx.core.into_inner();
+    shared.cores.lock().push(core);
+}
+
+impl WorkerContext {
+    /// The loop of rule "LIFO slot, local queue, injector, steal, park".
+    fn run_loop(&self) {
+        let shared = &*self.shared;
+        while !shared.is_shutdown() {
+            let next = self.core.borrow_mut().next_task(shared);
+            let task = match next {
+                Some(task) => task,
+                None => match self.steal() {
+                    Some(task) => task,
+                    None => {
+                        self.park();
+                        continue;
+                    }
+                },
+            };
+            self.run_task(task);
+        }
+    }
+
+    /// Runs one task, first leaving the searching state.
+    fn run_task(&self, task: Notified) {
+        let shared = &*self.shared;
+        let index = {
+            let mut core = self.core.borrow_mut();
+            if core.is_searching {
+                core.is_searching = false;
+                if shared.idle.transition_worker_from_searching() {
+                    // The last searcher found work; keep one searching, as
+                    // there may be more (idle.rs rule 2).
+                    drop(core);
+                    shared.notify_parked();
+                    core = self.core.borrow_mut();
+                }
+            }
+            core.index
+        };
+        WorkerMetrics::bump(&shared.remotes[index].metrics.polls);
+        task.run();
+    }
+
+    /// Steals from another worker or the injector, starting to search if
+    /// the searcher bound allows (idle.rs rule 1).
+    fn steal(&self) -> Option<Notified> {
+        let shared = &*self.shared;
+        let mut core = self.core.borrow_mut();
+        if !core.is_searching {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let n = shared.remotes.len();
+        let start = (core.next_rand() % n as u64) as usize;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == core.index {
+                continue;
+            }
+            if let Some(task) = shared.remotes[victim].stealer.steal_batch_and_pop(&core.run_queue) {
+                WorkerMetrics::bump(&shared.remotes[core.index].metrics.steals);
+                return Some(task);
+            }
+        }
+        shared.injector.steal_batch_and_pop(&core.run_queue)
+    }
+
+    /// Parks until woken with work or shutdown (idle.rs rule 3).
+    fn park(&self) {
+        let shared = &*self.shared;
+        let (index, was_searching) = {
+            let mut core = self.core.borrow_mut();
+            let was = core.is_searching;
+            core.is_searching = false;
+            (core.index, was)
+        };
+        if shared.idle.transition_worker_to_parked(index, was_searching) && shared.has_queued_work()
+        {
+            shared.notify_parked();
+        }
+        WorkerMetrics::bump(&shared.remotes[index].metrics.parks);
+        loop {
+            shared.remotes[index].parker.park();
+            if shared.is_shutdown() {
+                return;
+            }
+            if !shared.idle.is_parked(index) {
+                // `worker_to_notify` counted us unparked and searching.
+                self.core.borrow_mut().is_searching = true;
+                return;
+            }
+        }
+    }
+
+    /// Schedules a task woken by code running on this worker: into the LIFO
+    /// slot, or at the back of the local queue for a yield.
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            // Only reachable from code run while the core is borrowed (a
+            // destructor inside the scheduler); the injector always works.
+            return self.shared.schedule_remote(task);
+        };
+        let notify = if is_yield {
+            core.run_queue.push(task);
+            true
+        } else {
+            match core.lifo_slot.replace(task) {
+                Some(prev) => {
+                    core.run_queue.push(prev);
+                    true
+                }
+                None => false,
+            }
+        };
+        drop(core);
+        if notify {
+            self.shared.notify_parked();
+        }
+    }
+}
+
+impl Core {
+    /// The next task of this worker's own queues (and the injector).
+    fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
+        self.tick = self.tick.wrapping_add(1);
+        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = shared.injector.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo_slot.take() {
+            if self.lifo_streak < MAX_LIFO_POLLS {
+                self.lifo_streak += 1;
+                return Some(task);
+            }
+            // The slot had its turns: queue it behind the others.
+            self.run_queue.push(task);
+        }
+        self.lifo_streak = 0;
+        self.run_queue
+            .pop()
+            .or_else(|| shared.injector.steal_batch_and_pop(&self.run_queue))
+    }
+
+    /// A xorshift step for picking victims.
+    fn next_rand(&mut self) -> u64 {
+        let mut x = self.rand;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rand = x;
+        x
+    }
+}

@@ -1,0 +1,61 @@
+//! `task::Builder`: spawning with a name.
+
+use super::Task;
+use crate::runtime::Handle;
+use std::future::Future;
+use std::panic::Location;
+
+/// Configures a task before spawning it.
+///
+/// # Examples
+///
+/// ```
+/// curio::run(async {
+///     let kid = curio::task::Builder::new().name("kid").spawn(async { 1 });
+///     assert_eq!(kid.name(), Some("kid"));
+///     assert_eq!(kid.await.unwrap(), 1);
+/// });
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    /// The name the monitor shows.
+    name: Option<Box<str>>,
+}
+
+impl Builder {
+    /// A builder for an unnamed task.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the task (shown by `Task::name` and the monitor).
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into().into_boxed_str());
+        self
+    }
+
+    /// Spawns the task on the current runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a curio runtime; see [`Builder::spawn_on`].
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let location = Location::caller();
+        Handle::current().spawn_named(future, self.name, location)
+    }
+
+    /// Spawns the task on the runtime of `handle`.
+    #[track_caller]
+    pub fn spawn_on<F>(self, handle: &Handle, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_named(future, self.name, Location::caller())
+    }
+}

@@ -1,0 +1,628 @@
+//! The task cell: one allocation holding the header, the scheduler handle
+//! and the future or its outcome; the type-erased vtable over it; and the
+//! harness that polls, cancels and completes a task.
+//!
+//! This module and `waker.rs` hold all of the crate's `unsafe`. Each block
+//! cites the rule of `task/mod.rs` that makes it sound.
+
+use super::error::TaskError;
+use super::id::TaskId;
+use super::state::{State, TransitionToIdle, TransitionToRunning};
+use super::{Notified, Schedule};
+use crate::loom::{AtomicU32, AtomicU64, AtomicUsize, UnsafeCell};
+use std::cell::Cell as StdCell;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{self, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::{Context, Poll, Waker};
+
+/// The type-independent part of a task, at offset 0 of its cell.
+#[repr(C)]
+pub(crate) struct Header {
+    /// Flags and reference count (`state.rs`).
+    pub(super) state: State,
+    /// The functions of this task's concrete cell type.
+    pub(super) vtable: &'static Vtable,
+    /// The task's id.
+    pub(crate) id: TaskId,
+    /// The name given at spawn, if any.
+    pub(crate) name: Option<Box<str>>,
+    /// Where the task was spawned.
+    pub(crate) location: &'static Location<'static>,
+    /// The task's slot in the registry of live tasks (written once, before
+    /// the task is first scheduled).
+    pub(crate) owner_key: AtomicUsize,
+    /// How many times the future was polled (written only by the runner).
+    pub(crate) polls: AtomicU64,
+    /// Depth of open `disable_cancellation` scopes (written only by the
+    /// task itself, while it runs).
+    pub(crate) shield: AtomicU32,
+    /// The waker of the `Task<T>` handle's last poll (rule 6).
+    join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// The functions of one concrete `Cell<F, S>`.
+pub(super) struct Vtable {
+    /// Runs the task, consuming the caller's `Notified` reference.
+    poll: unsafe fn(NonNull<Header>),
+    /// Hands the caller's reference to the scheduler as a `Notified`.
+    schedule: unsafe fn(NonNull<Header>),
+    /// Frees the cell.
+    dealloc: unsafe fn(NonNull<Header>),
+    /// Moves the outcome into `*dst` (a `Poll<Result<T, TaskError>>`) if the
+    /// task completed; else registers the waker.
+    try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Drops the stored outcome (the handle was dropped after completion).
+    drop_output: unsafe fn(NonNull<Header>),
+    /// Runtime shutdown: cancels the task unless it is running, consuming
+    /// the caller's reference.
+    shutdown: unsafe fn(NonNull<Header>),
+}
+
+/// What the cell holds besides the header.
+enum Stage<F: Future> {
+    /// The future, not yet finished.
+    Running(F),
+    /// The outcome, not yet taken by the handle.
+    Finished(Result<F::Output, TaskError>),
+    /// Nothing: the outcome was taken or dropped.
+    Consumed,
+}
+
+/// The single allocation of a task.
+#[repr(C)]
+struct Cell<F: Future, S> {
+    /// Must stay first: a `NonNull<Header>` is cast to the cell.
+    header: Header,
+    /// The scheduler the task belongs to.
+    scheduler: S,
+    /// The future or its outcome; accessed only by the owner of `RUNNING`,
+    /// or by the handle after `COMPLETE` (rule 4).
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// An unowned pointer to a live task. Every `RawTask` in use is backed by a
+/// reference held by its user (a `TaskRef`, a `Notified`, a `Task<T>` or a
+/// waker), which keeps the cell alive (rule 1).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTask {
+    /// The cell, seen through its header.
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: the header's shared fields are atomics or written before the task
+// is shared; the stage is guarded by RUNNING/COMPLETE (rule 4); the future and
+// output are `Send` (spawn's bounds).
+unsafe impl Send for RawTask {}
+// SAFETY: as for `Send`: every access through `&RawTask` is synchronised by
+// the state word.
+unsafe impl Sync for RawTask {}
+
+/// What the harness does with an outcome.
+enum PollOutcome {
+    /// Still pending: go idle.
+    Pending,
+    /// Finished with this outcome.
+    Done,
+}
+
+impl RawTask {
+    /// Allocates a task with three references (rule 1): one returned as the
+    /// registry's, one as the first `Notified`, one for the `Task<T>`.
+    pub(crate) fn new<F, S>(
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+    ) -> RawTask
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                vtable: vtable::<F, S>(),
+                id,
+                name,
+                location,
+                owner_key: AtomicUsize::new(usize::MAX),
+                polls: AtomicU64::new(0),
+                shield: AtomicU32::new(0),
+                join_waker: UnsafeCell::new(None),
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
+    }
+
+    /// Rebuilds a `RawTask` from its pointer.
+    ///
+    /// # Safety
+    ///
+    /// - `ptr` came from [`RawTask::as_ptr`] of a task that is still alive,
+    ///   and the caller holds one of its references.
+    pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    /// The cell's address.
+    pub(crate) fn as_ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    /// The header.
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the cell is alive while its user holds a reference (rule 1).
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// The state word.
+    pub(super) fn state(&self) -> &State {
+        &self.header().state
+    }
+
+    /// Runs the task; consumes the caller's `Notified` reference.
+    pub(super) fn poll(self) {
+        // SAFETY: the vtable belongs to this cell; the caller gives up a
+        // `Notified` reference, as `poll` requires (rule 2).
+        unsafe { (self.header().vtable.poll)(self.ptr) }
+    }
+
+    /// Schedules the task; consumes one reference, which becomes the
+    /// `Notified` (the state already carries NOTIFIED).
+    pub(super) fn schedule(self) {
+        // SAFETY: the vtable belongs to this cell; the caller gives up one
+        // reference made for this purpose by a notify transition.
+        unsafe { (self.header().vtable.schedule)(self.ptr) }
+    }
+
+    /// Frees the cell after a transition released its last reference.
+    pub(super) fn drop_reference_final(self) {
+        self.dealloc();
+    }
+
+    /// Frees the cell.
+    fn dealloc(self) {
+        // SAFETY: called only when the reference count reached zero, so no
+        // other user exists (rule 1).
+        unsafe { (self.header().vtable.dealloc)(self.ptr) }
+    }
+
+    /// Shuts the task down; consumes one reference.
+    pub(crate) fn shutdown(self) {
+        // SAFETY: the vtable belongs to this cell and the caller gives up one
+        // reference.
+        unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    /// Moves the output into `dst` if complete, else registers `waker`.
+    ///
+    /// # Safety
+    ///
+    /// - `dst` points to a valid `Poll<Result<T, TaskError>>` where `T` is
+    ///   the output type of this task's future.
+    /// - The caller is the task's `Task<T>` handle (it owns JOIN_INTEREST).
+    pub(super) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: forwarded from this function's contract.
+        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+    }
+
+    /// Adds a reference.
+    pub(crate) fn ref_inc(self) {
+        self.state().ref_inc();
+    }
+
+    /// Drops a reference, freeing the cell if it was the last.
+    pub(crate) fn drop_reference(self) {
+        if self.state().ref_dec() {
+            self.dealloc();
+        }
+    }
+
+    /// The handle is dropped: releases JOIN_INTEREST and its reference, and
+    /// drops the outcome if the task already completed (rule 6).
+    pub(super) fn drop_join_handle(self) {
+        if self.state().unset_join_interested().is_err() {
+            // SAFETY: COMPLETE is set and the handle owned JOIN_INTEREST,
+            // so the handle alone owns the stage (rule 4).
+            unsafe { (self.header().vtable.drop_output)(self.ptr) }
+        }
+        self.drop_reference();
+    }
+
+    /// Whether the outcome can be read; if not, `waker` is registered to be
+    /// woken at completion (rule 6). Called only by the `Task<T>` handle.
+    pub(super) fn poll_complete(self, waker: &Waker) -> bool {
+        let header = self.header();
+        let snapshot = header.state.load();
+        if snapshot.is_complete() {
+            return true;
+        }
+        let res = if snapshot.has_join_waker() {
+            // SAFETY: JOIN_WAKER is set, so the runtime may read the slot but
+            // nobody writes it; a shared read is fine (rule 6).
+            let same = header
+                .join_waker
+                .with(|w| unsafe { (*w).as_ref() }.is_some_and(|w| w.will_wake(waker)));
+            if same {
+                return false;
+            }
+            match header.state.unset_join_waker() {
+                Ok(()) => self.set_join_waker(waker.clone()),
+                Err(s) => Err(s),
+            }
+        } else {
+            self.set_join_waker(waker.clone())
+        };
+        match res {
+            Ok(()) => false,
+            Err(s) => {
+                debug_assert!(s.is_complete());
+                true
+            }
+        }
+    }
+
+    /// Writes the join waker slot and hands it to the runtime.
+    fn set_join_waker(self, waker: Waker) -> Result<(), super::state::Snapshot> {
+        let header = self.header();
+        // SAFETY: JOIN_WAKER is clear and the caller is the handle, so only
+        // the handle may touch the slot now (rule 6).
+        header.join_waker.with_mut(|w| unsafe { *w = Some(waker) });
+        let res = header.state.set_join_waker();
+        if res.is_err() {
+            // SAFETY: the transition failed, so JOIN_WAKER is still clear and
+            // the slot is still the handle's.
+            header.join_waker.with_mut(|w| unsafe { *w = None });
+        }
+        res
+    }
+}
+
+/// Builds the vtable of `Cell<F, S>`.
+fn vtable<F, S>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    &Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_output: drop_output::<F, S>,
+        shutdown: shutdown::<F, S>,
+    }
+}
+
+/// The cell behind `ptr`.
+///
+/// # Safety
+///
+/// - `ptr` points to a live `Cell<F, S>` of exactly these types (the vtable
+///   that calls this was built for them).
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the header is the first field of the `repr(C)` cell, and the
+    // caller guarantees the types and liveness.
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+/// See [`Vtable::poll`].
+///
+/// # Safety
+///
+/// - `ptr` is a live `Cell<F, S>` and the caller gives up a `Notified`
+///   reference to it.
+unsafe fn poll<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from this function's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: as above; the caller's reference keeps the cell alive.
+    let raw = unsafe { RawTask::from_ptr(ptr) };
+    let header = &cell.header;
+    let prev = match header.state.transition_to_running() {
+        TransitionToRunning::Success(prev) => prev,
+        TransitionToRunning::Failed => return,
+        TransitionToRunning::Dealloc => return raw.dealloc(),
+    };
+    // Rule 5: a task that was queued only to deliver a cancellation is not
+    // polled; it is dropped at the await where it sits, or left alone while
+    // a `disable_cancellation` scope is open.
+    let request_only = prev.is_cancelled() && !prev.is_woken() && prev.was_polled();
+    let outcome = if request_only {
+        PollOutcome::Pending
+    } else {
+        header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+        let _current = CurrentGuard::enter(ptr);
+        // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
+        let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
+        match res {
+            Ok(Poll::Pending) => PollOutcome::Pending,
+            Ok(Poll::Ready(output)) => {
+                // SAFETY: RUNNING is still ours (rule 4).
+                unsafe { cell.set_stage(Stage::Finished(Ok(output))) };
+                PollOutcome::Done
+            }
+            Err(payload) => {
+                // SAFETY: RUNNING is still ours (rule 4).
+                unsafe { cell.drop_future_or_output() };
+                // SAFETY: as above.
+                unsafe { cell.set_stage(Stage::Finished(Err(TaskError::panic(header.id, payload)))) };
+                PollOutcome::Done
+            }
+        }
+    };
+    if let PollOutcome::Pending = outcome {
+        let cancellable = header.shield.load(Relaxed) == 0;
+        match header.state.transition_to_idle(cancellable) {
+            TransitionToIdle::Ok => return,
+            TransitionToIdle::OkNotified => {
+                return cell.scheduler.yield_now(Notified::from_raw(raw));
+            }
+            TransitionToIdle::OkDealloc => return raw.dealloc(),
+            TransitionToIdle::Cancelled => {
+                // SAFETY: RUNNING is still ours (rule 4).
+                unsafe { cell.cancel_future(ptr) };
+            }
+        }
+    }
+    cell.complete(raw, 1);
+}
+
+impl<F, S> Cell<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    /// Polls the future with a waker that borrows the task.
+    ///
+    /// # Safety
+    ///
+    /// - The caller owns RUNNING and the stage holds the future.
+    unsafe fn poll_stage(&self, raw: RawTask) -> Poll<F::Output> {
+        let waker = ManuallyDrop::new(super::waker::borrowed_waker(raw));
+        let mut cx = Context::from_waker(&waker);
+        self.stage.with_mut(|stage| {
+            // SAFETY: RUNNING gives exclusive access (caller's contract);
+            // the future is never moved out of the cell until dropped, so
+            // pinning it in place is sound.
+            match unsafe { &mut *stage } {
+                Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
+                _ => unreachable!("a task was polled after it completed"),
+            }
+        })
+    }
+
+    /// Replaces the stage, dropping what it held.
+    ///
+    /// # Safety
+    ///
+    /// - The caller owns RUNNING, or is the handle after COMPLETE (rule 4).
+    unsafe fn set_stage(&self, stage: Stage<F>) {
+        // SAFETY: exclusive access by the caller's contract.
+        self.stage.with_mut(|s| unsafe { *s = stage });
+    }
+
+    /// Drops the future (or the outcome), catching a panic from its
+    /// destructor; returns the payload of such a panic.
+    ///
+    /// # Safety
+    ///
+    /// - As for [`Cell::set_stage`].
+    unsafe fn drop_future_or_output(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        panic::catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: exclusive access by the caller's contract.
+            unsafe { self.set_stage(Stage::Consumed) }
+        }))
+        .err()
+    }
+
+    /// Cancellation: drops the future inside the task's context (so
+    /// destructors see `current_task`) and stores the cancelled outcome.
+    ///
+    /// # Safety
+    ///
+    /// - The caller owns RUNNING and the stage holds the future.
+    unsafe fn cancel_future(&self, ptr: NonNull<Header>) {
+        let panicked = {
+            let _current = CurrentGuard::enter(ptr);
+            // SAFETY: forwarded from this function's contract.
+            unsafe { self.drop_future_or_output() }
+        };
+        let outcome = match panicked {
+            Some(payload) => TaskError::panic(self.header.id, payload),
+            None => TaskError::cancelled(self.header.id),
+        };
+        // SAFETY: forwarded from this function's contract.
+        unsafe { self.set_stage(Stage::Finished(Err(outcome))) };
+    }
+
+    /// The outcome is stored: marks COMPLETE, notifies the handle, leaves the
+    /// registry and drops `refs` references plus the registry's (rule 4).
+    fn complete(&self, raw: RawTask, refs: usize) {
+        let snapshot = self.header.state.transition_to_complete();
+        if !snapshot.is_join_interested() {
+            // SAFETY: COMPLETE is set and no handle exists, so the runtime
+            // owns the outcome (rule 4).
+            unsafe { self.drop_future_or_output() };
+        } else if snapshot.has_join_waker() {
+            // SAFETY: JOIN_WAKER is set: the slot is readable by the runtime
+            // and the handle no longer writes it, COMPLETE being set (rule 6).
+            self.header
+                .join_waker
+                .with(|w| unsafe { (*w).as_ref() }.map(Waker::wake_by_ref));
+        }
+        let released = self.scheduler.release(raw);
+        if self.header.state.transition_to_terminal(refs + usize::from(released)) {
+            raw.dealloc();
+        }
+    }
+}
+
+/// See [`Vtable::schedule`].
+///
+/// # Safety
+///
+/// - `ptr` is a live `Cell<F, S>`; the caller gives up one reference.
+unsafe fn schedule<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from this function's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the caller's reference becomes the `Notified`'s.
+    let raw = unsafe { RawTask::from_ptr(ptr) };
+    cell.scheduler.schedule(Notified::from_raw(raw));
+}
+
+/// See [`Vtable::dealloc`].
+///
+/// # Safety
+///
+/// - `ptr` is a `Cell<F, S>` whose reference count reached zero.
+unsafe fn dealloc<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the cell was made by `Box::leak` in `RawTask::new` with these
+    // types, and no reference remains (rule 1).
+    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
+    // A panicking destructor here would unwind through a waker or the
+    // scheduler; abort instead (STYLE: no unwinding out of destructors).
+    if panic::catch_unwind(AssertUnwindSafe(move || drop(cell))).is_err() {
+        std::process::abort();
+    }
+}
+
+/// See [`Vtable::try_read_output`].
+///
+/// # Safety
+///
+/// - `ptr` is a live `Cell<F, S>`; `dst` is a valid
+///   `*mut Poll<Result<F::Output, TaskError>>`; the caller is the handle.
+unsafe fn try_read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from this function's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: as above.
+    let raw = unsafe { RawTask::from_ptr(ptr) };
+    if raw.poll_complete(waker) {
+        // SAFETY: COMPLETE is set and the caller is the handle, which owns
+        // the stage from now on (rule 4).
+        let stage = cell
+            .stage
+            .with_mut(|s| unsafe { std::mem::replace(&mut *s, Stage::Consumed) });
+        let output = match stage {
+            Stage::Finished(output) => output,
+            _ => panic!("a task's output was taken twice"),
+        };
+        let dst = dst.cast::<Poll<Result<F::Output, TaskError>>>();
+        // SAFETY: the caller guarantees `dst` is valid for this type.
+        unsafe { *dst = Poll::Ready(output) };
+    }
+}
+
+/// See [`Vtable::drop_output`].
+///
+/// # Safety
+///
+/// - `ptr` is a live `Cell<F, S>`, COMPLETE is set and the caller is the
+///   handle.
+unsafe fn drop_output<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from this function's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the handle owns the stage after COMPLETE (rule 4).
+    unsafe { cell.drop_future_or_output() };
+}
+
+/// See [`Vtable::shutdown`].
+///
+/// # Safety
+///
+/// - `ptr` is a live `Cell<F, S>` and the caller gives up one reference.
+unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from this function's contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: as above.
+    let raw = unsafe { RawTask::from_ptr(ptr) };
+    if cell.header.state.transition_to_shutdown() {
+        // SAFETY: the transition gave us RUNNING (rule 7).
+        unsafe { cell.cancel_future(ptr) };
+        cell.complete(raw, 1);
+    } else {
+        raw.drop_reference();
+    }
+}
+
+thread_local! {
+    /// The task this thread is polling, if any.
+    static CURRENT: StdCell<Option<NonNull<Header>>> = const { StdCell::new(None) };
+}
+
+/// Marks a task as this thread's current one while it is polled or dropped.
+struct CurrentGuard {
+    /// The task that was current before (polls do not nest, but a
+    /// destructor may run another task's drop).
+    prev: Option<NonNull<Header>>,
+}
+
+impl CurrentGuard {
+    /// Makes `ptr` the current task and resets the cooperative budget.
+    fn enter(ptr: NonNull<Header>) -> CurrentGuard {
+        crate::scheduler::coop::reset();
+        CurrentGuard {
+            prev: CURRENT.with(|c| c.replace(Some(ptr))),
+        }
+    }
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.prev));
+        if self.prev.is_none() {
+            crate::scheduler::coop::unconstrain();
+        }
+    }
+}
+
+/// Calls `f` with the header of the task this thread is polling, or `None`
+/// outside a task.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Header>) -> R) -> R {
+    let ptr = CURRENT.with(StdCell::get);
+    // SAFETY: CURRENT is set only while the task is polled or dropped by this
+    // thread, which holds a reference to it meanwhile (rule 2); the borrow
+    // cannot escape `f`.
+    f(ptr.map(|p| unsafe { p.as_ref() }))
+}

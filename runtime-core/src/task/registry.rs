@@ -1,0 +1,98 @@
+//! The registry of live tasks: who must be cancelled at shutdown, and what
+//! the monitor lists.
+//!
+//! A sharded slab: a task is inserted at spawn (one short lock of the shard
+//! its id picks) and removed when it completes. Each entry owns one task
+//! reference (rule 1). Closing the registry at shutdown refuses new tasks
+//! and hands every remaining one to the caller.
+
+use super::raw::RawTask;
+use super::TaskRef;
+use crate::loom::Mutex;
+use crossbeam_utils::CachePadded;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// The live tasks of one runtime.
+pub(crate) struct Registry {
+    /// The shards; a task lives in shard `id & mask`.
+    shards: Box<[CachePadded<Mutex<Shard>>]>,
+    /// `shards.len() - 1` (a power of two minus one).
+    mask: usize,
+}
+
+/// One shard: a slab of task references.
+#[derive(Default)]
+struct Shard {
+    /// Occupied and free slots.
+    slots: Vec<Option<TaskRef>>,
+    /// Indices of free slots.
+    free: Vec<usize>,
+    /// Set at shutdown: inserts are refused.
+    closed: bool,
+}
+
+impl Registry {
+    /// A registry with at least `shards` shards.
+    pub(crate) fn new(shards: usize) -> Registry {
+        let n = shards.max(1).next_power_of_two();
+        Registry {
+            shards: (0..n).map(|_| CachePadded::new(Mutex::new(Shard::default()))).collect(),
+            mask: n - 1,
+        }
+    }
+
+    /// The shard of a task.
+    fn shard(&self, raw: RawTask) -> &Mutex<Shard> {
+        &self.shards[(raw.header().id.as_u64() as usize) & self.mask]
+    }
+
+    /// Adds a task; gives the reference back if the registry is closed.
+    pub(crate) fn insert(&self, task: TaskRef) -> Result<(), TaskRef> {
+        let raw = task.raw();
+        let mut shard = self.shard(raw).lock();
+        if shard.closed {
+            return Err(task);
+        }
+        let key = match shard.free.pop() {
+            Some(key) => {
+                shard.slots[key] = Some(task);
+                key
+            }
+            None => {
+                shard.slots.push(Some(task));
+                shard.slots.len() - 1
+            }
+        };
+        // ORDERING: Relaxed; written under the shard lock and read under it
+        // by `remove`.
+        raw.header().owner_key.store(key, Relaxed);
+        Ok(())
+    }
+
+    /// Removes a task, giving back its reference; `None` if it is no longer
+    /// there (shutdown drained it).
+    pub(crate) fn remove(&self, raw: RawTask) -> Option<TaskRef> {
+        let mut shard = self.shard(raw).lock();
+        // ORDERING: Relaxed; written under this lock by `insert`.
+        let key = raw.header().owner_key.load(Relaxed);
+        match shard.slots.get(key) {
+            Some(Some(t)) if t.raw() == raw => {}
+            _ => return None,
+        }
+        let task = shard.slots[key].take();
+        shard.free.push(key);
+        task
+    }
+
+    /// Closes every shard and returns the tasks still registered.
+    pub(crate) fn close_and_drain(&self) -> Vec<TaskRef> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            shard.closed = true;
+            out.extend(shard.slots.drain(..).flatten());
+            shard.free.clear();
+        }
+        out
+    }
+}
