@@ -5,8 +5,11 @@
 //! 1. [`Config::parse`] reads the attribute arguments (`workers`, `crate`).
 //! 2. [`EntryFn`] reads the annotated function, and [`EntryFn::check`] decides
 //!    which [`Shape`] it has.
-//! 3. [`expand`] writes the synchronous wrapper that hands the body, as an
-//!    `async move` block, to `<crate>::__private::run_main` or `run_test`.
+//! 3. [`EntryFn::expand`] writes the synchronous wrapper that hands the body,
+//!    as an `async move` block, to `<crate>::__private::run_main` or
+//!    `run_test`. A function that cannot be expanded is emitted as written
+//!    when it is merely not `async` ([`EntryFn::emit_sync`]), or as a stub
+//!    with the same name ([`EntryFn::emit_stub`]).
 //!
 //! Errors never replace the item. Every problem becomes a `compile_error!`
 //! emitted next to the best item that can still be produced, so that rustc
@@ -257,7 +260,8 @@ struct BodySpans {
 enum Shape {
     /// An `async fn` without parameters or generics: the full expansion.
     Async,
-    /// A plain `fn` without parameters or generics: emitted unchanged.
+    /// A plain `fn` without parameters or generics: emitted as written
+    /// (with `#[test]` added for a test).
     Sync,
     /// Parameters or generics: only a stub with the same name can be emitted.
     Unusable,
@@ -434,11 +438,9 @@ fn is_test_attribute(attr: &Attribute) -> bool {
     if last.ident != "test" {
         return false;
     }
-    match path.segments.first() {
-        _ if path.segments.len() == 1 => true,
-        Some(first) => first.ident == "core" || first.ident == "std",
-        None => false,
-    }
+    // `#[test]`, or a path to it such as `#[::core::prelude::v1::test]`.
+    let root = &path.segments[0].ident;
+    path.segments.len() == 1 || root == "core" || root == "std"
 }
 
 /// Gives every token of `tokens` the span `span`.
