@@ -1,0 +1,2 @@
+#[curio::main(crate = 5)]
+async fn main() {}

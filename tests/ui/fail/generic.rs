@@ -1,0 +1,2 @@
+#[curio::main]
+async fn main<T>() {}

@@ -1,0 +1,4 @@
+#[curio::main]
+async fn main(args: Vec<String>) {
+    let _ = args;
+}

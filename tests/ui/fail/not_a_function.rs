@@ -1,0 +1,4 @@
+#[curio::main]
+struct Main;
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[curio::main]
+fn main() {}

@@ -1,0 +1,2 @@
+#[curio::main(workers = 0, threads = 2)]
+fn main() {}

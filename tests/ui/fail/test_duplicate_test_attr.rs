@@ -1,0 +1,5 @@
+#[curio::test]
+#[test]
+async fn twice() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[curio::test]
+fn sync_test() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[curio::main(threads = 4)]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[curio::test(workers = -1)]
+async fn negative() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[curio::main(workers)]
+async fn main() {}

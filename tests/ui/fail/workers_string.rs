@@ -1,0 +1,2 @@
+#[curio::main(workers = "x")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[curio::main(workers = 0)]
+async fn main() {}
