@@ -1,59 +1,88 @@
-//! curio: a multi-threaded async runtime with Python curio's model.
+//! # curio
 //!
-//! This is a stand-in facade that provides only the surface the attribute
-//! macros expand to; the real facade replaces it.
+//! A multi-threaded, work-stealing async runtime with the model of Python's
+//! [curio]: tasks that read like blocking code, spawned onto a per-core
+//! scheduler with stealing queues; cancellation that a task can clean up
+//! after; and curio's primitives.
+//!
+//! ```
+//! #[curio::main(workers = 2)]
+//! async fn main() {
+//!     let kid = curio::task::Builder::new()
+//!         .name("kid")
+//!         .spawn(async { 6 * 7 });
+//!     assert_eq!(kid.await.unwrap(), 42);
+//! }
+//! # // `main` above is a real entry point; doctests call it explicitly.
+//! # fn _unused() {}
+//! ```
+//!
+//! ## A tour
+//!
+//! - **Running**: [`run`], [`Runtime`], [`Builder`], [`Handle`] and the
+//!   [`main`] / [`test`] attributes. `run` returns when the main task does;
+//!   the tasks still alive are then cancelled and every thread the runtime
+//!   started has exited.
+//! - **Tasks**: [`spawn`], [`task::Builder`], [`Task`] (join by awaiting,
+//!   [`Task::cancel`], detach by dropping), [`TaskId`], [`TaskError`] (a
+//!   panic kills only its task), [`yield_now`], [`current_task`].
+//! - **Cancellation**, curio's way: [`Task::cancel`] requests it and waits
+//!   until the task has terminated; it is delivered at the task's next
+//!   suspension, where its future is dropped.
+//! - **Threads**: [`run_in_thread`] (a bounded pool) and [`spawn_thread`].
+//!
+//! [curio]: https://github.com/dabeaz/curio
 #![forbid(unsafe_code)]
 
+pub use runtime_core::{
+    current_task, run, run_in_thread, spawn, spawn_thread, try_current_task, yield_now, Builder,
+    Handle, RunInThread, Runtime, Task, TaskError, TaskId, YieldNow,
+};
 pub use runtime_macros::{main, test};
 
-/// Entry points used by the expansions of `#[curio::main]` and `#[curio::test]`.
+/// Tasks: spawning with options, joining, cancelling.
+pub mod task {
+    pub use runtime_core::task::{
+        current_task, spawn, try_current_task, yield_now, Builder, Cancel, Join, Task, TaskError,
+        TaskId, YieldNow,
+    };
+}
+
+/// The runtime and its configuration.
+pub mod runtime {
+    pub use runtime_core::runtime::{Builder, Handle, Runtime};
+}
+
+/// Entry points of the `#[curio::main]` and `#[curio::test]` expansions.
 #[doc(hidden)]
 pub mod __private {
     use std::future::Future;
-    use std::pin::pin;
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-    use std::thread::{self, Thread};
 
-    /// Builds a runtime (`workers` threads, or the default when `None`), runs
-    /// `fut` as the main task, shuts down and returns its output.
+    /// Builds a runtime (`workers` threads, or the default when `None`),
+    /// runs `fut` as the main task, shuts down and returns its output.
+    #[track_caller]
     pub fn run_main<F>(workers: Option<usize>, fut: F) -> F::Output
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        block_on(workers, fut)
+        let mut builder = crate::Runtime::builder();
+        if let Some(n) = workers {
+            builder.workers(n);
+        }
+        builder
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the curio runtime: {e}"))
+            .run(fut)
     }
 
     /// Same as [`run_main`], for `#[curio::test]`: a fresh runtime per test.
+    #[track_caller]
     pub fn run_test<F>(workers: Option<usize>, fut: F) -> F::Output
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        block_on(workers, fut)
-    }
-
-    /// Wakes the thread blocked in [`block_on`].
-    struct Unpark(Thread);
-
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-
-    /// Polls `fut` on the current thread, parking between wake-ups.
-    fn block_on<F: Future>(workers: Option<usize>, fut: F) -> F::Output {
-        assert_ne!(workers, Some(0), "a runtime needs at least one worker");
-        let waker = Waker::from(Arc::new(Unpark(thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut fut = pin!(fut);
-        loop {
-            if let Poll::Ready(output) = fut.as_mut().poll(&mut cx) {
-                return output;
-            }
-            thread::park();
-        }
+        run_main(workers, fut)
     }
 }

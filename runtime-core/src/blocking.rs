@@ -96,7 +96,8 @@ impl Pool {
         }
         st.threads.retain(|t| !t.is_finished());
         let id = st.next_id;
-        let mut builder = std::thread::Builder::new().name(format!("{}-{}", self.inner.thread_name, id));
+        let mut builder =
+            std::thread::Builder::new().name(format!("{}-{}", self.inner.thread_name, id));
         if let Some(size) = self.inner.stack_size {
             builder = builder.stack_size(size);
         }
@@ -127,7 +128,10 @@ impl Pool {
         let (queued, threads) = {
             let mut st = self.inner.state.lock();
             st.shutdown = true;
-            (std::mem::take(&mut st.queue), std::mem::take(&mut st.threads))
+            (
+                std::mem::take(&mut st.queue),
+                std::mem::take(&mut st.threads),
+            )
         };
         self.inner.condvar.notify_all();
         for task in queued {
@@ -331,7 +335,9 @@ impl<R> Future for RunInThread<R> {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(value)) => Poll::Ready(value),
             Poll::Ready(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Poll::Ready(Err(e)) => panic!("run_in_thread: the call was cancelled by runtime shutdown ({e})"),
+            Poll::Ready(Err(e)) => {
+                panic!("run_in_thread: the call was cancelled by runtime shutdown ({e})")
+            }
         }
     }
 }

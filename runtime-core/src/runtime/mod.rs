@@ -15,7 +15,7 @@ pub use builder::Builder;
 pub use handle::Handle;
 
 use crate::blocking;
-use crate::loom::{AtomicBool, Arc, Mutex};
+use crate::loom::{Arc, AtomicBool, Mutex};
 use crate::scheduler::{idle::Idle, park::Parker, queue, worker, Remote, Shared};
 use crate::task::{Registry, Task};
 use crossbeam_utils::CachePadded;
@@ -92,8 +92,8 @@ impl Runtime {
         };
         for (index, core) in cores.into_iter().enumerate() {
             let shared = rt.handle.shared.clone();
-            let mut thread = std::thread::Builder::new()
-                .name(format!("{}-{}", builder.thread_name, index));
+            let mut thread =
+                std::thread::Builder::new().name(format!("{}-{}", builder.thread_name, index));
             if let Some(size) = builder.stack_size {
                 thread = thread.stack_size(size);
             }

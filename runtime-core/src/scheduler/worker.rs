@@ -72,7 +72,9 @@ pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
         })
     });
     with_worker(|cx| cx.expect("worker context was just set").run_loop());
-    let cx = WORKER.with(|w| w.borrow_mut().take()).expect("worker context");
+    let cx = WORKER
+        .with(|w| w.borrow_mut().take())
+        .expect("worker context");
     let core = cx.core.into_inner();
     shared.cores.lock().push(core);
 }
@@ -136,7 +138,10 @@ impl WorkerContext {
             if victim == core.index {
                 continue;
             }
-            if let Some(task) = shared.remotes[victim].stealer.steal_batch_and_pop(&core.run_queue) {
+            if let Some(task) = shared.remotes[victim]
+                .stealer
+                .steal_batch_and_pop(&core.run_queue)
+            {
                 WorkerMetrics::bump(&shared.remotes[core.index].metrics.steals);
                 return Some(task);
             }
@@ -153,7 +158,10 @@ impl WorkerContext {
             core.is_searching = false;
             (core.index, was)
         };
-        if shared.idle.transition_worker_to_parked(index, was_searching) && shared.has_queued_work()
+        if shared
+            .idle
+            .transition_worker_to_parked(index, was_searching)
+            && shared.has_queued_work()
         {
             shared.notify_parked();
         }

@@ -73,11 +73,11 @@ mod tests;
 
 pub use builder::Builder;
 pub use error::TaskError;
-pub use yield_now::{yield_now, YieldNow};
 pub use id::TaskId;
 pub use join::{Cancel, Join, Task};
 pub(crate) use raw::RawTask;
 pub(crate) use registry::Registry;
+pub use yield_now::{yield_now, YieldNow};
 
 use state::TransitionToCancel;
 use std::future::Future;

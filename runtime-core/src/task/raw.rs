@@ -360,7 +360,9 @@ where
                 // SAFETY: RUNNING is still ours (rule 4).
                 unsafe { cell.drop_future_or_output() };
                 // SAFETY: as above.
-                unsafe { cell.set_stage(Stage::Finished(Err(TaskError::panic(header.id, payload)))) };
+                unsafe {
+                    cell.set_stage(Stage::Finished(Err(TaskError::panic(header.id, payload))))
+                };
                 PollOutcome::Done
             }
         }
@@ -467,7 +469,11 @@ where
                 .with(|w| unsafe { (*w).as_ref() }.map(Waker::wake_by_ref));
         }
         let released = self.scheduler.release(raw);
-        if self.header.state.transition_to_terminal(refs + usize::from(released)) {
+        if self
+            .header
+            .state
+            .transition_to_terminal(refs + usize::from(released))
+        {
             raw.dealloc();
         }
     }

@@ -36,7 +36,9 @@ impl Registry {
     pub(crate) fn new(shards: usize) -> Registry {
         let n = shards.max(1).next_power_of_two();
         Registry {
-            shards: (0..n).map(|_| CachePadded::new(Mutex::new(Shard::default()))).collect(),
+            shards: (0..n)
+                .map(|_| CachePadded::new(Mutex::new(Shard::default())))
+                .collect(),
             mask: n - 1,
         }
     }

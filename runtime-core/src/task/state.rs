@@ -134,7 +134,10 @@ impl State {
             // ORDERING: AcqRel; each transition both publishes what the
             // caller wrote (the stage, the join waker) and acquires what the
             // previous owner wrote.
-            match self.val.compare_exchange_weak(curr.0, next.0, AcqRel, Acquire) {
+            match self
+                .val
+                .compare_exchange_weak(curr.0, next.0, AcqRel, Acquire)
+            {
                 Ok(_) => return out,
                 Err(actual) => curr = Snapshot(actual),
             }
