@@ -34,7 +34,7 @@ struct Inner {
     max_threads: usize,
     /// How long an idle thread waits before exiting.
     keep_alive: Duration,
-    /// Name prefix of the pool's threads.
+    /// Name prefix of the runtime's threads.
     thread_name: String,
     /// Stack size of the pool's threads.
     stack_size: Option<usize>,
@@ -69,7 +69,7 @@ impl Pool {
                 condvar: Condvar::new(),
                 max_threads: builder.max_blocking_threads,
                 keep_alive: builder.keep_alive,
-                thread_name: format!("{}-blocking", builder.thread_name),
+                thread_name: builder.thread_name.clone(),
                 stack_size: builder.stack_size,
             }),
         }
@@ -97,7 +97,7 @@ impl Pool {
         st.threads.retain(|t| !t.is_finished());
         let id = st.next_id;
         let mut builder =
-            std::thread::Builder::new().name(format!("{}-{}", self.inner.thread_name, id));
+            std::thread::Builder::new().name(format!("{}-blocking-{}", self.inner.thread_name, id));
         if let Some(size) = self.inner.stack_size {
             builder = builder.stack_size(size);
         }
@@ -230,7 +230,7 @@ fn start_thread(handle: &Handle, task: Notified) {
     let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(task)));
     let thread_slot = slot.clone();
     let spawned = std::thread::Builder::new()
-        .name("curio-thread".to_owned())
+        .name(format!("{}-thread", shared.blocking.inner.thread_name))
         .spawn(move || {
             let _enter = context::enter(thread_handle);
             let task = thread_slot.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -104,19 +104,51 @@ impl Builder {
 
     /// The worker count: explicit, else `CURIO_WORKERS`, else the cores.
     fn resolve_workers(&self) -> io::Result<usize> {
+        self.resolve_workers_from(std::env::var("CURIO_WORKERS").ok())
+    }
+
+    /// [`Builder::resolve_workers`] with the variable's value given.
+    fn resolve_workers_from(&self, env: Option<String>) -> io::Result<usize> {
         let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
         match self.workers {
             Some(0) => Err(invalid("the number of workers must be at least 1".into())),
             Some(n) => Ok(n),
-            None => match std::env::var("CURIO_WORKERS") {
-                Ok(v) => match v.trim().parse::<usize>() {
+            None => match env {
+                Some(v) => match v.trim().parse::<usize>() {
                     Ok(n) if n > 0 => Ok(n),
                     _ => Err(invalid(format!(
                         "CURIO_WORKERS must be a positive integer, not {v:?}"
                     ))),
                 },
-                Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+                None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Builder;
+
+    #[test]
+    fn workers_come_from_the_builder_then_the_environment() {
+        let b = Builder::new().workers(3).clone();
+        assert_eq!(b.resolve_workers_from(Some("7".into())).unwrap(), 3);
+        assert_eq!(
+            Builder::new()
+                .resolve_workers_from(Some(" 7 ".into()))
+                .unwrap(),
+            7
+        );
+        assert!(Builder::new().resolve_workers_from(None).unwrap() >= 1);
+        for bad in ["0", "-1", "four", ""] {
+            let err = Builder::new()
+                .resolve_workers_from(Some(bad.into()))
+                .unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("CURIO_WORKERS"), "{err}");
+        }
+        let err = Builder::new().workers(0).build().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     }
 }

@@ -91,7 +91,9 @@ impl Handle {
     {
         let (registered, notified, join) = task::new_task(future, self.clone(), name, location);
         match self.shared.registry.insert(registered) {
-            Ok(()) => self.schedule(notified),
+            // A new task goes to the back of the queue, like curio's ready
+            // queue: the spawner keeps running and tasks start in spawn order.
+            Ok(()) => self.yield_now(notified),
             Err(registered) => {
                 // The runtime is shutting down: the task is cancelled at once
                 // (task/mod.rs rule 7).
