@@ -13,6 +13,7 @@ mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
     pub(crate) use loom::sync::{Arc, MutexGuard};
+    pub(crate) use loom::thread;
 
     /// loom's mutex with the poison-free `lock()` of the std build.
     #[derive(Debug, Default)]
@@ -71,6 +72,7 @@ mod imp {
     }
 
     /// Hints that the caller is spinning.
+    #[allow(dead_code)]
     pub(crate) fn spin_loop() {
         loom::thread::yield_now()
     }

@@ -206,6 +206,17 @@ impl WorkerContext {
     }
 }
 
+impl Drop for Core {
+    fn drop(&mut self) {
+        // The deque's buffer is shared with the stealer in `Shared`, so it
+        // would outlive this core: empty it now, or the references it holds
+        // would keep the tasks (and through them `Shared`) alive.
+        while let Some(task) = self.run_queue.pop() {
+            drop(task);
+        }
+    }
+}
+
 impl Core {
     /// The next task of this worker's own queues (and the injector).
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {

@@ -59,6 +59,12 @@ impl<T> Task<T> {
         }
     }
 
+    /// The raw task, for the loom models.
+    #[cfg(all(test, curio_loom))]
+    pub(super) fn raw_for_tests(&self) -> RawTask {
+        self.raw
+    }
+
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.raw.header().id

@@ -1,1 +1,228 @@
-//! Loom models of the task state machine (filled below).
+//! Loom models of the task state machine (task/mod.rs rules 1-6): every
+//! interleaving of a wake, a cancel request, a join or a handle drop with
+//! the task's own poll and completion.
+
+use super::{new_task, request_cancel, Notified, RawTask, Schedule};
+use crate::loom::{model, thread, Arc, AtomicBool, AtomicUsize, Mutex};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::SeqCst;
+use std::task::{Context, Poll, Waker};
+
+/// A scheduler that queues woken tasks for the model's main thread.
+#[derive(Clone, Default)]
+struct TestSched {
+    /// Woken tasks.
+    queue: Arc<Mutex<VecDeque<Notified>>>,
+}
+
+impl Schedule for TestSched {
+    fn schedule(&self, task: Notified) {
+        self.queue.lock().push_back(task);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    fn release(&self, _task: RawTask) -> bool {
+        false
+    }
+}
+
+impl TestSched {
+    /// Runs queued tasks until the queue is empty.
+    fn drain(&self) {
+        loop {
+            let next = self.queue.lock().pop_front();
+            match next {
+                Some(task) => task.run(),
+                None => return,
+            }
+        }
+    }
+}
+
+/// A one-shot gate a future waits on.
+#[derive(Default)]
+struct Gate {
+    /// Set when opened.
+    open: AtomicBool,
+    /// The waiter's waker.
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Gate {
+    /// Opens the gate and wakes the waiter.
+    fn open(&self) {
+        self.open.store(true, SeqCst);
+        let waker = self.waker.lock().take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// Waits for a gate, then returns a value that counts its drops.
+struct WaitGate(Arc<Gate>, Option<Counted>);
+
+/// Counts its drops.
+#[derive(Debug)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+impl Future for WaitGate {
+    type Output = Counted;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Counted> {
+        *self.0.waker.lock() = Some(cx.waker().clone());
+        if self.0.open.load(SeqCst) {
+            Poll::Ready(self.1.take().expect("polled after completion"))
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// Spawns a gate-waiting task on a test scheduler (unregistered).
+fn spawn_gate(
+    sched: &TestSched,
+    gate: &Arc<Gate>,
+    drops: &Arc<AtomicUsize>,
+) -> (Notified, super::Task<Counted>) {
+    let fut = WaitGate(gate.clone(), Some(Counted(drops.clone())));
+    let (registered, notified, join) = new_task(fut, sched.clone(), None, Location::caller());
+    drop(registered);
+    (notified, join)
+}
+
+/// A wake from another thread racing the poll is never lost (rule 3): the
+/// task completes and its output is delivered once.
+#[test]
+fn loom_wake_racing_poll() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (notified, join) = spawn_gate(&sched, &gate, &drops);
+        let g = gate.clone();
+        let th = thread::spawn(move || g.open());
+        notified.run();
+        th.join().unwrap();
+        sched.drain();
+        let out = loom::future::block_on(join).expect("task completes");
+        drop(out);
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// A join from another thread racing completion sees the output exactly
+/// once (rules 4 and 6).
+#[test]
+fn loom_join_racing_completion() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        gate.open.store(true, SeqCst);
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (notified, join) = spawn_gate(&sched, &gate, &drops);
+        let th = thread::spawn(move || {
+            let out = loom::future::block_on(join).expect("task completes");
+            drop(out);
+        });
+        notified.run();
+        th.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// Dropping the handle while the task completes drops the output exactly
+/// once, whichever side goes last, and frees the cell (rules 1 and 6).
+#[test]
+fn loom_handle_drop_racing_completion() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        gate.open.store(true, SeqCst);
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (notified, join) = spawn_gate(&sched, &gate, &drops);
+        let th = thread::spawn(move || drop(join));
+        notified.run();
+        th.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// A cancel request racing the wake that completes the task: the task ends
+/// exactly once, either with its output or cancelled, and the canceller's
+/// wait returns (rules 5 and 6).
+#[test]
+fn loom_cancel_racing_completion() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (notified, mut join) = spawn_gate(&sched, &gate, &drops);
+        // First poll: the task waits on the gate.
+        notified.run();
+        let done = Arc::new(AtomicBool::new(false));
+        let d = done.clone();
+        let th = thread::spawn(move || {
+            let requested = loom::future::block_on(join.cancel());
+            let outcome = loom::future::block_on(join);
+            d.store(true, SeqCst);
+            match outcome {
+                Ok(out) => drop(out),
+                Err(e) => assert!(e.is_cancelled() && requested),
+            }
+        });
+        gate.open();
+        while !done.load(SeqCst) {
+            sched.drain();
+            thread::yield_now();
+        }
+        th.join().unwrap();
+        // Either the output was made and dropped, or the future was dropped
+        // before making it.
+        assert!(drops.load(SeqCst) <= 1);
+    });
+}
+
+/// A cancel request on an idle task queues it once, and delivery does not
+/// poll it (rule 5).
+#[test]
+fn loom_cancel_request_from_two_threads() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (notified, join) = spawn_gate(&sched, &gate, &drops);
+        notified.run();
+        let raw = super::RawTask::clone(&join_raw(&join));
+        let th = thread::spawn(move || request_cancel(raw));
+        let here = request_cancel(raw);
+        let there = th.join().unwrap();
+        assert!(here && there);
+        assert_eq!(sched.queue.lock().len(), 1, "queued exactly once");
+        sched.drain();
+        let err = loom::future::block_on(join).unwrap_err();
+        assert!(err.is_cancelled());
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the future (holding the value) was dropped"
+        );
+    });
+}
+
+/// The raw task behind a handle, for the models.
+fn join_raw<T>(join: &super::Task<T>) -> RawTask {
+    join.raw_for_tests()
+}
