@@ -135,6 +135,59 @@ impl Handle {
         }
     }
 
+    /// The runtime's driver of type `T`, started by `init` on first use.
+    ///
+    /// This is how crates extend a runtime with a driver of their own (the
+    /// I/O reactor of `curio::net` is one): `init` starts it and returns it
+    /// together with the function that stops it, which the runtime calls at
+    /// shutdown after every task was cancelled and the blocking pool was
+    /// stopped, in the order the drivers were started. Later calls return
+    /// the same driver. `init` must not call `driver` itself.
+    ///
+    /// # Errors
+    ///
+    /// The error of `init`, or `Other` once the runtime is shutting down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// struct Counter(std::sync::atomic::AtomicUsize);
+    /// curio::run(async {
+    ///     let handle = curio::Handle::current();
+    ///     let make = |_: &curio::Handle| -> std::io::Result<(Arc<Counter>, Box<dyn FnOnce() + Send>)> {
+    ///         Ok((Arc::new(Counter(0.into())), Box::new(|| ())))
+    ///     };
+    ///     let a = handle.driver(make).unwrap();
+    ///     let b = handle.driver(make).unwrap();
+    ///     assert!(Arc::ptr_eq(&a, &b));
+    /// });
+    /// ```
+    pub fn driver<T, F>(&self, init: F) -> std::io::Result<StdArc<T>>
+    where
+        T: std::any::Any + Send + Sync,
+        F: FnOnce(&Handle) -> std::io::Result<(StdArc<T>, Box<dyn FnOnce() + Send>)>,
+    {
+        let mut drivers = self.shared.drivers.lock();
+        for d in drivers.iter() {
+            if let Ok(d) = d.clone().downcast::<T>() {
+                return Ok(d);
+            }
+        }
+        if self.shared.is_shutdown() {
+            return Err(std::io::Error::other("the curio runtime is shutting down"));
+        }
+        let (driver, stop) = init(self)?;
+        drivers.push(driver.clone());
+        self.shared.on_shutdown.lock().push(stop);
+        Ok(driver)
+    }
+
+    /// The number of worker threads.
+    pub fn workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
     /// The runtime's shared state.
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared

@@ -85,6 +85,7 @@ impl Runtime {
             cores: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
             on_shutdown: Mutex::new(Vec::new()),
+            drivers: Mutex::new(Vec::new()),
         });
         let mut rt = Runtime {
             handle: Handle { shared },
@@ -200,6 +201,7 @@ impl Runtime {
         for hook in hooks {
             hook();
         }
+        shared.drivers.lock().clear();
     }
 }
 

@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Functions that stop drivers (timer, reactor) at shutdown, in order.
     pub(crate) on_shutdown: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
+    /// Drivers started on first use by extension crates (`Handle::driver`).
+    pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
 /// What the other workers may see of one worker.
