@@ -221,7 +221,8 @@ fn double_wakes_and_wakes_after_completion_are_harmless() {
         task.await.unwrap();
         let waker = slot.lock().unwrap().take().unwrap();
         waker.wake_by_ref();
-        waker.clone().wake();
+        let twin = waker.clone();
+        twin.wake();
         waker.wake();
         curio::yield_now().await;
         assert_eq!(polls.load(SeqCst), 2);

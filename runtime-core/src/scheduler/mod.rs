@@ -53,7 +53,7 @@ pub(crate) struct Shared {
     pub(crate) blocking: blocking::Pool,
     /// Worker cores handed back when their threads exit, dropped at
     /// shutdown after every task was cancelled.
-    pub(crate) cores: Mutex<Vec<Box<worker::Core>>>,
+    pub(crate) cores: Mutex<Vec<worker::Core>>,
     /// Threads of `spawn_thread`, joined at shutdown.
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Functions that stop drivers (timer, reactor) at shutdown, in order.

@@ -76,7 +76,7 @@ pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
         .with(|w| w.borrow_mut().take())
         .expect("worker context");
     let core = cx.core.into_inner();
-    shared.cores.lock().push(core);
+    shared.cores.lock().push(*core);
 }
 
 impl WorkerContext {

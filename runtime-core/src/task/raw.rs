@@ -399,11 +399,15 @@ where
         let waker = ManuallyDrop::new(super::waker::borrowed_waker(raw));
         let mut cx = Context::from_waker(&waker);
         self.stage.with_mut(|stage| {
-            // SAFETY: RUNNING gives exclusive access (caller's contract);
-            // the future is never moved out of the cell until dropped, so
-            // pinning it in place is sound.
-            match unsafe { &mut *stage } {
-                Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
+            // SAFETY: RUNNING gives exclusive access (caller's contract).
+            let stage = unsafe { &mut *stage };
+            match stage {
+                Stage::Running(fut) => {
+                    // SAFETY: the future is never moved out of the cell
+                    // until it is dropped in place, so pinning it is sound.
+                    let fut = unsafe { Pin::new_unchecked(fut) };
+                    fut.poll(&mut cx)
+                }
                 _ => unreachable!("a task was polled after it completed"),
             }
         })
