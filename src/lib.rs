@@ -43,8 +43,8 @@ pub use runtime_macros::{main, test};
 /// Tasks: spawning with options, joining, cancelling.
 pub mod task {
     pub use runtime_core::task::{
-        current_task, spawn, try_current_task, yield_now, Builder, Cancel, Join, Task, TaskError,
-        TaskId, YieldNow,
+        consume_budget, current_task, spawn, try_current_task, yield_now, Builder, Cancel,
+        ConsumeBudget, Join, Task, TaskError, TaskId, YieldNow,
     };
 }
 

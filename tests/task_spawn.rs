@@ -288,3 +288,29 @@ fn handle_current_outside_a_runtime() {
         assert!(inner, "blocking threads belong to the runtime");
     });
 }
+
+#[test]
+fn a_hot_task_cannot_starve_its_worker() {
+    // On one worker, a task that keeps finding work ready is made to yield
+    // by the cooperative budget, so the other task gets to run.
+    let done = runtime(1, "coop").run(async {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let hot = curio::spawn(async move {
+            for _ in 0..10_000_000u64 {
+                if f.load(SeqCst) {
+                    return true;
+                }
+                curio::task::consume_budget().await;
+            }
+            false
+        });
+        let other = curio::spawn(async move { flag.store(true, SeqCst) });
+        other.await.unwrap();
+        hot.await.unwrap()
+    });
+    assert!(
+        done,
+        "the hot task saw the other task's write before its bound"
+    );
+}

@@ -136,6 +136,9 @@ impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if crate::scheduler::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut out: Poll<Result<T, TaskError>> = Poll::Pending;
         let dst = (&mut out as *mut Poll<Result<T, TaskError>>).cast::<()>();
         // SAFETY: `out` has the type the task's vtable writes, since a handle

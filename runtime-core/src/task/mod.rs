@@ -77,7 +77,7 @@ pub use id::TaskId;
 pub use join::{Cancel, Join, Task};
 pub(crate) use raw::RawTask;
 pub(crate) use registry::Registry;
-pub use yield_now::{yield_now, YieldNow};
+pub use yield_now::{consume_budget, yield_now, ConsumeBudget, YieldNow};
 
 use state::TransitionToCancel;
 use std::future::Future;
@@ -230,6 +230,18 @@ pub fn try_current_task() -> Option<TaskId> {
 /// curio::run(async {
 ///     let kid = curio::spawn(async { "done" });
 ///     assert_eq!(kid.await.unwrap(), "done");
+/// });
+/// ```
+///
+/// The task may move between worker threads, so its future must be `Send`:
+///
+/// ```compile_fail
+/// curio::run(async {
+///     let rc = std::rc::Rc::new(1);
+///     curio::spawn(async move {
+///         curio::yield_now().await;
+///         drop(rc);
+///     });
 /// });
 /// ```
 #[track_caller]
