@@ -48,6 +48,14 @@ pub mod task {
     };
 }
 
+/// What tasks are doing: curio's task states, task snapshots, runtime
+/// statistics and long blocks (what the monitor shows).
+pub mod introspect {
+    pub use runtime_core::introspect::{
+        waiting, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
+    };
+}
+
 /// The runtime and its configuration.
 pub mod runtime {
     pub use runtime_core::runtime::{Builder, Handle, Runtime};

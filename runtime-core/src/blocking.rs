@@ -123,6 +123,11 @@ impl Pool {
         }
     }
 
+    /// The number of live pool threads.
+    pub(crate) fn threads(&self) -> usize {
+        self.inner.state.lock().num_threads
+    }
+
     /// Cancels queued calls and joins every thread of the pool.
     pub(crate) fn shutdown(&self) {
         let (queued, threads) = {

@@ -13,7 +13,9 @@
 #![warn(missing_docs)]
 
 mod blocking;
+pub mod introspect;
 mod loom;
+mod monitor;
 pub mod runtime;
 pub mod scheduler;
 pub mod task;

@@ -183,6 +183,92 @@ impl Handle {
         Ok(driver)
     }
 
+    /// A snapshot of every live task, sorted by id (what the monitor's `ps`
+    /// shows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::introspect::TaskState;
+    /// curio::run(async {
+    ///     let me = curio::current_task();
+    ///     let tasks = curio::Handle::current().tasks();
+    ///     let main = tasks.iter().find(|t| t.id == me).unwrap();
+    ///     assert_eq!(main.state, TaskState::Running);
+    ///     assert_eq!(main.name.as_deref(), Some("main"));
+    /// });
+    /// ```
+    pub fn tasks(&self) -> Vec<crate::introspect::TaskInfo> {
+        let mut out = Vec::new();
+        self.shared
+            .registry
+            .for_each(|t| out.push(crate::introspect::TaskInfo::of(t.header())));
+        out.sort_by_key(|t| t.id);
+        out
+    }
+
+    /// Requests cancellation of the live task with id `id`, as
+    /// [`Task::cancel`] does, without waiting for it. Returns false if no
+    /// such task is alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::spawn(std::future::pending::<()>());
+    ///     assert!(curio::Handle::current().cancel_task(kid.id()));
+    ///     assert!(kid.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel_task(&self, id: crate::TaskId) -> bool {
+        self.shared
+            .registry
+            .with_task(id.as_u64(), task::request_cancel)
+            .unwrap_or(false)
+    }
+
+    /// The runtime's statistics (the monitor's `stats`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let stats = curio::Handle::current().stats();
+    ///     assert_eq!(stats.workers.len(), curio::Handle::current().workers());
+    ///     assert!(stats.live_tasks >= 1);
+    /// });
+    /// ```
+    pub fn stats(&self) -> crate::introspect::RuntimeStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let shared = &*self.shared;
+        crate::introspect::RuntimeStats {
+            workers: shared
+                .remotes
+                .iter()
+                .map(|r| crate::introspect::WorkerStats {
+                    // ORDERING: Relaxed; statistics counters.
+                    polls: r.metrics.polls.load(Relaxed),
+                    steals: r.metrics.steals.load(Relaxed),
+                    parks: r.metrics.parks.load(Relaxed),
+                    queue_depth: r.stealer.len(),
+                })
+                .collect(),
+            injector_depth: shared.injector.len(),
+            live_tasks: shared.registry.len(),
+            blocking_threads: shared.blocking.threads(),
+            // ORDERING: Relaxed; a statistics counter.
+            long_blocks: shared.long_block_count.load(Relaxed),
+            drivers: Vec::new(),
+        }
+    }
+
+    /// The latest polls that held a worker longer than the long-block
+    /// threshold (see [`Builder::longblock`](crate::Builder::longblock)),
+    /// oldest first.
+    pub fn long_blocks(&self) -> Vec<crate::introspect::LongBlock> {
+        self.shared.long_blocks.lock().iter().cloned().collect()
+    }
+
     /// The number of worker threads.
     pub fn workers(&self) -> usize {
         self.shared.remotes.len()

@@ -58,6 +58,12 @@ pub(crate) struct Shared {
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Functions that stop drivers (timer, reactor) at shutdown, in order.
     pub(crate) on_shutdown: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
+    /// Report polls that hold a worker longer than this.
+    pub(crate) longblock: Option<std::time::Duration>,
+    /// Long blocks seen since the start.
+    pub(crate) long_block_count: AtomicU64,
+    /// The latest long blocks, newest last.
+    pub(crate) long_blocks: Mutex<std::collections::VecDeque<crate::introspect::LongBlock>>,
     /// Drivers started on first use by extension crates (`Handle::driver`).
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
 }
@@ -127,6 +133,33 @@ impl Shared {
         if let Some(index) = self.idle.worker_to_notify() {
             self.remotes[index].parker.unpark();
         }
+    }
+
+    /// Reports a poll that held worker `worker` for `took` (long-block
+    /// detection): on stderr, and in the list the monitor shows.
+    pub(crate) fn record_long_block(
+        &self,
+        header: &crate::task::raw::Header,
+        worker: usize,
+        took: std::time::Duration,
+    ) {
+        /// How many long blocks are kept for the monitor.
+        const KEEP: usize = 16;
+        let block = crate::introspect::LongBlock {
+            id: header.id,
+            name: header.name.as_deref().map(str::to_owned),
+            spawned_at: header.location,
+            worker,
+            duration: took,
+        };
+        eprintln!("curio: long block: {block}");
+        // ORDERING: Relaxed; a statistics counter.
+        self.long_block_count.fetch_add(1, Relaxed);
+        let mut list = self.long_blocks.lock();
+        if list.len() == KEEP {
+            list.pop_front();
+        }
+        list.push_back(block);
     }
 
     /// Whether any queue holds work (idle.rs rule 3).

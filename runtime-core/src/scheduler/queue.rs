@@ -59,6 +59,11 @@ mod imp {
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
         }
+
+        /// The number of tasks in the victim's queue.
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
+        }
     }
 
     impl Injector {
@@ -97,6 +102,11 @@ mod imp {
         /// Whether the injector looks empty.
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
+        }
+
+        /// The number of queued tasks.
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
         }
     }
 }
@@ -150,6 +160,11 @@ mod imp {
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
         }
+
+        /// The number of tasks in the victim's queue.
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
+        }
     }
 
     impl Injector {
@@ -182,6 +197,11 @@ mod imp {
         /// Whether the injector is empty.
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
+        }
+
+        /// The number of queued tasks.
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
         }
     }
 }

@@ -117,7 +117,18 @@ impl WorkerContext {
             core.index
         };
         WorkerMetrics::bump(&shared.remotes[index].metrics.polls);
-        task.run();
+        match shared.longblock {
+            None => task.run(),
+            Some(limit) => {
+                let task_ref = task.task_ref();
+                let start = std::time::Instant::now();
+                task.run();
+                let took = start.elapsed();
+                if took >= limit {
+                    shared.record_long_block(task_ref.raw().header(), index, took);
+                }
+            }
+        }
     }
 
     /// Steals from another worker or the injector, starting to search if

@@ -145,6 +145,9 @@ impl<T> Future for Task<T> {
         // is made only by `task::new_task` with the future's output type, and
         // this handle owns JOIN_INTEREST.
         unsafe { self.raw.try_read_output(dst, cx.waker()) };
+        if out.is_pending() {
+            crate::introspect::report(crate::introspect::TaskState::TaskJoin, None);
+        }
         out
     }
 }

@@ -136,6 +136,12 @@ impl Notified {
         Notified { raw }
     }
 
+    /// A new reference to the task, to read its header after running it.
+    pub(crate) fn task_ref(&self) -> TaskRef {
+        self.raw.ref_inc();
+        TaskRef { raw: self.raw }
+    }
+
     /// Runs the task: polls it, or delivers its cancellation.
     pub(crate) fn run(self) {
         let raw = self.raw;

@@ -9,7 +9,8 @@ use super::error::TaskError;
 use super::id::TaskId;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::{Notified, Schedule};
-use crate::loom::{AtomicU32, AtomicU64, AtomicUsize, UnsafeCell};
+use crate::introspect::TaskState;
+use crate::loom::{AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, UnsafeCell};
 use std::cell::Cell as StdCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -40,8 +41,64 @@ pub(crate) struct Header {
     /// Depth of open `disable_cancellation` scopes (written only by the
     /// task itself, while it runs).
     pub(crate) shield: AtomicU32,
+    /// The state the task last reported waiting in (a `TaskState` code),
+    /// reset at each poll (written only by the task itself).
+    wait_state: AtomicU8,
+    /// Where the task last reported waiting, or null; always a
+    /// `&'static Location` when set.
+    wait_location: AtomicPtr<Location<'static>>,
     /// The waker of the `Task<T>` handle's last poll (rule 6).
     join_waker: UnsafeCell<Option<Waker>>,
+}
+
+impl Header {
+    /// Records the wait the task is entering (introspect.rs).
+    pub(crate) fn set_wait(&self, state: u8, location: Option<&'static Location<'static>>) {
+        let ptr = location.map_or(std::ptr::null_mut(), |l| {
+            l as *const Location<'static> as *mut Location<'static>
+        });
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.wait_state.store(state, Relaxed);
+        self.wait_location.store(ptr, Relaxed);
+    }
+
+    /// Forgets the last reported wait; called as each poll begins.
+    fn reset_wait(&self) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.wait_state.store(TaskState::FutureWait as u8, Relaxed);
+        self.wait_location.store(std::ptr::null_mut(), Relaxed);
+    }
+
+    /// The state for the monitor: from the state word while the task runs,
+    /// is queued or has finished; else the last reported wait.
+    pub(crate) fn task_state(&self) -> TaskState {
+        let s = self.state.load();
+        if s.is_complete() {
+            TaskState::Terminated
+        } else if s.is_running() {
+            TaskState::Running
+        } else if s.is_notified() {
+            TaskState::Ready
+        } else {
+            // ORDERING: Relaxed; an observation for the monitor only.
+            TaskState::from_code(self.wait_state.load(Relaxed))
+        }
+    }
+
+    /// Where the task last reported waiting.
+    pub(crate) fn wait_location(&self) -> Option<&'static Location<'static>> {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        let ptr = self.wait_location.load(Relaxed);
+        // SAFETY: the pointer is null or was made from a `&'static Location`
+        // in `set_wait`, so it is valid for the whole program.
+        unsafe { ptr.as_ref() }
+    }
+
+    /// How many times the task was polled.
+    pub(crate) fn polls(&self) -> u64 {
+        // ORDERING: Relaxed; a statistics counter.
+        self.polls.load(Relaxed)
+    }
 }
 
 /// The functions of one concrete `Cell<F, S>`.
@@ -134,6 +191,8 @@ impl RawTask {
                 owner_key: AtomicUsize::new(usize::MAX),
                 polls: AtomicU64::new(0),
                 shield: AtomicU32::new(0),
+                wait_state: AtomicU8::new(TaskState::FutureWait as u8),
+                wait_location: AtomicPtr::new(std::ptr::null_mut()),
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,
@@ -346,6 +405,7 @@ where
         PollOutcome::Pending
     } else {
         header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+        header.reset_wait();
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
