@@ -8,7 +8,6 @@
 //! stores into the task's header, and each poll resets the report, so the
 //! bookkeeping costs a few nanoseconds and is always on.
 
-use crate::task::raw::with_current;
 use std::fmt;
 use std::panic::Location;
 
@@ -152,7 +151,10 @@ pub fn waiting(state: TaskState, location: &'static Location<'static>) {
 
 /// [`waiting`], when the location is not known.
 pub(crate) fn report(state: TaskState, location: Option<&'static Location<'static>>) {
-    with_current(|task| {
+    #[cfg(curio_no_introspect)]
+    let _ = (state, location);
+    #[cfg(not(curio_no_introspect))]
+    crate::task::raw::with_current(|task| {
         if let Some(task) = task {
             task.set_wait(state as u8, location);
         }

@@ -53,6 +53,7 @@ pub(crate) struct Header {
 
 impl Header {
     /// Records the wait the task is entering (introspect.rs).
+    #[cfg_attr(curio_no_introspect, allow(dead_code))]
     pub(crate) fn set_wait(&self, state: u8, location: Option<&'static Location<'static>>) {
         let ptr = location.map_or(std::ptr::null_mut(), |l| {
             l as *const Location<'static> as *mut Location<'static>
@@ -63,6 +64,7 @@ impl Header {
     }
 
     /// Forgets the last reported wait; called as each poll begins.
+    #[cfg_attr(curio_no_introspect, allow(dead_code))]
     fn reset_wait(&self) {
         // ORDERING: Relaxed; an observation for the monitor only.
         self.wait_state.store(TaskState::FutureWait as u8, Relaxed);
@@ -404,8 +406,13 @@ where
     let outcome = if request_only {
         PollOutcome::Pending
     } else {
-        header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
-        header.reset_wait();
+        // The monitor's per-poll bookkeeping; `--cfg curio_no_introspect`
+        // compiles it out, to measure what it costs (BENCHMARKS.md).
+        #[cfg(not(curio_no_introspect))]
+        {
+            header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+            header.reset_wait();
+        }
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
