@@ -233,7 +233,11 @@ impl Core {
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
         self.tick = self.tick.wrapping_add(1);
         if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
-            if let Some(task) = shared.injector.pop() {
+            // A batch, not one task: while the local queue never empties (a
+            // task that keeps yielding), this is the only way remote work
+            // comes in, and one task per interval would drain the injector
+            // at a trickle. The batch queues behind the local tasks.
+            if let Some(task) = shared.injector.steal_batch_and_pop(&self.run_queue) {
                 return Some(task);
             }
         }
