@@ -85,6 +85,7 @@ impl Runtime {
             cores: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
             on_shutdown: Mutex::new(Vec::new()),
+            time: std::sync::OnceLock::new(),
         });
         let mut rt = Runtime {
             handle: Handle { shared },

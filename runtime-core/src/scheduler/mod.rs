@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Functions that stop drivers (timer, reactor) at shutdown, in order.
     pub(crate) on_shutdown: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
+    /// The timer driver, started on first use (`time/driver.rs`).
+    pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
 }
 
 /// What the other workers may see of one worker.

@@ -44,6 +44,14 @@ pub(crate) struct Header {
     join_waker: UnsafeCell<Option<Waker>>,
 }
 
+impl Header {
+    /// Whether a cancel request was made (rule 5); read by timeouts and
+    /// `check_cancellation` (`cancel.rs`).
+    pub(crate) fn is_cancel_requested(&self) -> bool {
+        self.state.load().is_cancelled()
+    }
+}
+
 /// The functions of one concrete `Cell<F, S>`.
 pub(super) struct Vtable {
     /// Runs the task, consuming the caller's `Notified` reference.
