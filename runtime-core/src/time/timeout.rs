@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct TaskTimeout;
 
 impl fmt::Display for TaskTimeout {

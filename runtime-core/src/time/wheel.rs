@@ -96,11 +96,13 @@ impl Wheel {
     }
 
     /// The tick up to which entries have fired.
+    #[cfg(test)]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
 
     /// How many entries are armed.
+    #[cfg(test)]
     pub(crate) fn armed(&self) -> usize {
         self.armed
     }
