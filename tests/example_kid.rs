@@ -25,7 +25,10 @@ fn kid_saves_work_when_cancelled() {
         "Leaving!",
     ];
     for pair in order.windows(2) {
-        assert!(pos(pair[0]) < pos(pair[1]), "{pair:?} out of order: {lines:#?}");
+        assert!(
+            pos(pair[0]) < pos(pair[1]),
+            "{pair:?} out of order: {lines:#?}"
+        );
     }
     let countdown: Vec<_> = lines.iter().filter(|l| l.starts_with("T-minus")).collect();
     assert_eq!(countdown.len(), 10);

@@ -35,7 +35,10 @@ async fn cancel_is_deferred_until_the_shield_ends() {
     ready_rx.await.unwrap();
     assert!(kid.cancel().await);
     assert!(kid.await.unwrap_err().is_cancelled());
-    assert_eq!(*log.lock().unwrap(), ["success", "cancelled", "after shield"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["success", "cancelled", "after shield"]
+    );
 }
 
 #[curio::test]

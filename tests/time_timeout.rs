@@ -180,7 +180,9 @@ async fn cancel_disarms_the_pending_timeout() {
             sleep(LONG).await;
         })
         .await;
-        l.lock().unwrap().push(if r.is_err() { "timeout" } else { "ok" });
+        l.lock()
+            .unwrap()
+            .push(if r.is_err() { "timeout" } else { "ok" });
     });
     ready_rx.await.unwrap();
     assert!(kid.cancel().await);

@@ -29,6 +29,9 @@
 
 #![deny(unsafe_code)]
 
+#[cfg(all(test, curio_loom))]
+mod loom_tests;
+
 use crate::task::raw::{with_current, Header};
 use crate::task::TaskId;
 use pin_project_lite::pin_project;
@@ -211,10 +214,7 @@ impl DeadlineScope {
 /// If the future is dropped (for instance by a timeout set inside it), the
 /// shield closes at once.
 pub fn disable_cancellation<F: Future>(future: F) -> DisableCancellation<F> {
-    DisableCancellation {
-        future,
-        task: None,
-    }
+    DisableCancellation { future, task: None }
 }
 
 pin_project! {

@@ -19,6 +19,9 @@
 
 #![deny(unsafe_code)]
 
+#[cfg(all(test, curio_loom))]
+mod loom_tests;
+
 use crate::loom::{Arc, Mutex};
 use crate::task::{Task, TaskError, TaskId};
 use std::collections::{HashMap, HashSet, VecDeque};

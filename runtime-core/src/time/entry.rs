@@ -44,7 +44,13 @@ impl TimerEntry {
 
     /// Whether the deadline has been reached (checks the clock).
     pub(crate) fn is_elapsed(&mut self) -> bool {
-        if !self.elapsed && Instant::now() >= self.deadline {
+        self.elapsed || self.is_elapsed_at(Instant::now())
+    }
+
+    /// Whether the deadline has been reached by `now` (the caller's fresh
+    /// clock reading; saves reading the clock twice in one poll).
+    pub(crate) fn is_elapsed_at(&mut self, now: Instant) -> bool {
+        if !self.elapsed && now >= self.deadline {
             self.elapsed = true;
         }
         self.elapsed
@@ -66,7 +72,13 @@ impl TimerEntry {
     ///
     /// Panics outside a curio runtime.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.is_elapsed() {
+        self.poll_elapsed_at(cx, Instant::now())
+    }
+
+    /// [`poll_elapsed`](TimerEntry::poll_elapsed) with the caller's clock
+    /// reading `now`.
+    pub(crate) fn poll_elapsed_at(&mut self, cx: &mut Context<'_>, now: Instant) -> Poll<()> {
+        if self.is_elapsed_at(now) {
             return Poll::Ready(());
         }
         let driver = self.driver.get_or_insert_with(|| {

@@ -29,7 +29,10 @@ use std::time::{Duration, Instant};
 /// Panics if `period` is zero; awaiting a tick outside a curio runtime
 /// panics.
 pub fn interval(period: Duration) -> Interval {
-    assert!(!period.is_zero(), "curio::time::interval: the period must be non-zero");
+    assert!(
+        !period.is_zero(),
+        "curio::time::interval: the period must be non-zero"
+    );
     Interval {
         entry: TimerEntry::new(Instant::now()),
         period,

@@ -178,15 +178,14 @@ impl<F: Future> Future for TimeoutAfter<F> {
         let mut this = self.project();
         let mut scope = DeadlineScope::enter();
         let deadline = this.entry.deadline();
+        // One clock reading per poll: the clock is the hot cost here.
+        let now = Instant::now();
         // Own deadline first: an enclosing scope that expired has already
-        // fired before polling us (rule 4 of cancel.rs).
-        if this.entry.is_elapsed() {
-            if scope.may_fire(Instant::now()) {
-                this.future.set(None);
-                this.entry.disarm();
-                return Poll::Ready(Err(TaskTimeout));
-            }
-        } else if this.entry.poll_elapsed(cx).is_ready() && scope.may_fire(Instant::now()) {
+        // fired before polling us (rule 4 of cancel.rs). Otherwise arm the
+        // timer, which wakes the task at the deadline.
+        let expired =
+            this.entry.is_elapsed_at(now) || this.entry.poll_elapsed_at(cx, now).is_ready();
+        if expired && scope.may_fire(now) {
             this.future.set(None);
             this.entry.disarm();
             return Poll::Ready(Err(TaskTimeout));
@@ -206,17 +205,21 @@ impl<F: Future> Future for TimeoutAfter<F> {
                 this.entry.disarm();
                 Poll::Ready(Ok(value))
             }
-            Poll::Pending => {
-                // The inner poll may have closed a shield or let the clock
-                // pass the deadline: deliver at this suspension.
+            Poll::Pending if expired => {
+                // Expired but deferred: the inner poll may have closed the
+                // shield; deliver at this suspension. (A deadline that
+                // passes during the poll needs no check here: the armed
+                // timer wakes the task, and the next poll's first check,
+                // outermost scope first, delivers it.)
                 scope.refresh();
-                if this.entry.is_elapsed() && scope.may_fire(Instant::now()) {
+                if scope.may_fire(now) {
                     this.future.set(None);
                     this.entry.disarm();
                     return Poll::Ready(Err(TaskTimeout));
                 }
                 Poll::Pending
             }
+            Poll::Pending => Poll::Pending,
         }
     }
 }
