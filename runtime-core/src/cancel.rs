@@ -4,13 +4,13 @@
 //! # State
 //!
 //! - The task header's `shield` counts the task's open
-//!    `disable_cancellation` scopes (written only by the task itself, while
-//!    it runs: task/mod.rs rule 5 reads it when the task suspends).
+//!   `disable_cancellation` scopes (written only by the task itself, while
+//!   it runs: task/mod.rs rule 5 reads it when the task suspends).
 //! - A thread-local *scope stack* holds one frame per cancellation scope
-//!    (`disable_cancellation` or a timeout) whose `poll` is on the call stack
-//!    right now, tagged with the task being polled. Since Rust futures nest
-//!    lexically, the frames under a scope's own are exactly the scopes that
-//!    enclose it.
+//!   (`disable_cancellation` or a timeout) whose `poll` is on the call stack
+//!   right now, tagged with the task being polled. Since Rust futures nest
+//!   lexically, the frames under a scope's own are exactly the scopes that
+//!   enclose it.
 //!
 //! # Rules
 //!
