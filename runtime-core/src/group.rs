@@ -34,11 +34,13 @@ use std::task::{Poll, Waker};
 /// Whatever the policy, `join` cancels the members still running when it
 /// decides, waits for them, and reports every outcome.
 ///
-/// A member cancelled from outside the group (by someone holding its
-/// [`TaskId`]'s task or by the monitor) never decides a policy: it does not
-/// make `All` cancel its siblings, and it is not the finisher `Any` waits
-/// for. This is the asyncio/Trio choice, deliberately unlike curio (its
-/// issue #362).
+/// A member cancelled from outside the group (the group owns its members'
+/// handles, so that means the monitor's `cancel` or runtime shutdown) never
+/// decides a policy: it does not make `All` cancel its siblings, it is not
+/// the finisher `Any` waits for, and it is not a success for `Object`. This
+/// is the asyncio/Trio choice, deliberately unlike curio (its issue #362),
+/// where such a member cancels the whole group. Its outcome is still
+/// reported, as cancelled.
 ///
 /// # Examples
 ///
