@@ -135,3 +135,31 @@ fn advance_stops_at_the_batch_size() {
     assert!(rounds >= 3);
     assert_eq!(c.0.load(Ordering::Relaxed), 10);
 }
+
+/// Dropping a sleep takes its timer out of the wheel at once.
+#[test]
+fn dropped_sleeps_leave_the_wheel_at_once() {
+    use std::future::Future;
+    use std::task::Poll;
+    use std::time::Duration;
+    let rt = crate::Runtime::builder().workers(1).build().unwrap();
+    let handle = rt.handle().clone();
+    rt.block_on(async move {
+        let mut sleeps: Vec<_> = (0..1000u64)
+            .map(|i| Box::pin(crate::sleep(Duration::from_secs(100 + i))))
+            .collect();
+        std::future::poll_fn(|cx| {
+            for s in &mut sleeps {
+                assert!(s.as_mut().poll(cx).is_pending());
+            }
+            Poll::Ready(())
+        })
+        .await;
+        let driver = super::Driver::of(handle.shared());
+        assert_eq!(driver.lock().wheel.armed(), 1000);
+        sleeps.truncate(10);
+        assert_eq!(driver.lock().wheel.armed(), 10);
+        drop(sleeps);
+        assert_eq!(driver.lock().wheel.armed(), 0);
+    });
+}
