@@ -35,8 +35,10 @@
 #![forbid(unsafe_code)]
 
 pub use runtime_core::{
-    current_task, run, run_in_thread, spawn, spawn_thread, try_current_task, yield_now, Builder,
-    Handle, RunInThread, Runtime, Task, TaskError, TaskId, YieldNow,
+    check_cancellation, clock, current_task, disable_cancellation, ignore_after, ignore_at, run,
+    run_in_thread, sleep, sleep_until, spawn, spawn_thread, timeout_after, timeout_at,
+    try_current_task, yield_now, Builder, DisableCancellation, Done, Handle, RunInThread, Runtime,
+    Sleep, Spawner, Task, TaskError, TaskGroup, TaskId, TaskTimeout, Wait, YieldNow,
 };
 pub use runtime_macros::{main, test};
 
@@ -54,6 +56,19 @@ pub mod introspect {
     pub use runtime_core::introspect::{
         waiting, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
     };
+}
+
+/// Time: sleeping, timeouts, intervals.
+pub mod time {
+    pub use runtime_core::time::{
+        clock, ignore_after, ignore_at, interval, sleep, sleep_until, timeout_after, timeout_at,
+        IgnoreAfter, IgnoreAt, Interval, Sleep, TaskTimeout, TimeoutAfter, TimeoutAt,
+    };
+}
+
+/// Task groups: structured concurrency.
+pub mod group {
+    pub use runtime_core::group::{Done, Spawner, TaskGroup, Wait};
 }
 
 /// The runtime and its configuration.

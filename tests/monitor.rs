@@ -200,3 +200,38 @@ fn the_monitor_thread_is_joined_at_shutdown() {
     assert!(support::threads_named("mjoin-monitor").is_empty());
     assert!(TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err());
 }
+
+#[test]
+fn a_sleeping_task_shows_time_sleep_and_its_deadlines() {
+    let rt = monitored(1);
+    let sleep_line = line!() + 3;
+    let sleeper = rt.spawn(async {
+        let _ = curio::timeout_after(Duration::from_secs(30), async {
+            curio::sleep(Duration::from_secs(20)).await;
+        })
+        .await;
+    });
+    let mut s = Session::open(&rt);
+    let mut row = String::new();
+    support::wait_until(Duration::from_secs(10), "the sleeper to sleep", || {
+        let ps = s.cmd("ps");
+        row = ps
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", sleeper.id())))
+            .unwrap_or("")
+            .to_owned();
+        row.contains("TIME_SLEEP")
+    });
+    let cols: Vec<_> = row.split_whitespace().collect();
+    let timeout: f64 = cols[3].parse().expect("a timeout in seconds");
+    let sleep: f64 = cols[4].parse().expect("a sleep in seconds");
+    assert!(timeout > 25.0 && timeout <= 30.0, "{row}");
+    assert!(sleep > 15.0 && sleep <= 20.0, "{row}");
+    let w = s.cmd(&format!("where {}", sleeper.id()));
+    assert!(
+        w.contains(&format!(
+            "waiting (TIME_SLEEP) at tests/monitor.rs:{sleep_line}:"
+        )),
+        "{w}"
+    );
+}

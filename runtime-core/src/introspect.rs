@@ -161,6 +161,50 @@ pub(crate) fn report(state: TaskState, location: Option<&'static Location<'stati
     });
 }
 
+/// The instant deadlines are encoded against.
+fn epoch() -> std::time::Instant {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(std::time::Instant::now)
+}
+
+/// Encodes an instant as nanoseconds after `epoch()`, plus one (0 means
+/// none).
+fn encode(at: std::time::Instant) -> u64 {
+    let nanos = at.saturating_duration_since(epoch()).as_nanos();
+    u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1
+}
+
+/// Decodes what `encode` made.
+fn decode(code: u64) -> Option<std::time::Instant> {
+    (code != 0).then(|| epoch() + std::time::Duration::from_nanos(code - 1))
+}
+
+/// The current task is about to wait in a sleep that ends at `deadline`.
+pub(crate) fn report_sleep(deadline: std::time::Instant, location: &'static Location<'static>) {
+    #[cfg(curio_no_introspect)]
+    let _ = (deadline, location);
+    #[cfg(not(curio_no_introspect))]
+    crate::task::raw::with_current(|task| {
+        if let Some(task) = task {
+            task.set_wait(TaskState::TimeSleep as u8, Some(location));
+            task.set_sleep_deadline(encode(deadline));
+        }
+    });
+}
+
+/// The current task is suspending inside a timeout that expires at
+/// `deadline`.
+pub(crate) fn report_timeout(deadline: std::time::Instant) {
+    #[cfg(curio_no_introspect)]
+    let _ = deadline;
+    #[cfg(not(curio_no_introspect))]
+    crate::task::raw::with_current(|task| {
+        if let Some(task) = task {
+            task.add_timeout_deadline(encode(deadline));
+        }
+    });
+}
+
 /// A snapshot of one live task, as the monitor's `ps` and `where` show it.
 #[derive(Clone, Debug)]
 pub struct TaskInfo {
@@ -192,8 +236,8 @@ impl TaskInfo {
             state: header.task_state(),
             polls: header.polls(),
             waiting_at: header.wait_location(),
-            sleep: None,
-            timeout: None,
+            sleep: decode(header.deadlines().0),
+            timeout: decode(header.deadlines().1),
         }
     }
 }

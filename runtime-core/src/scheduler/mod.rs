@@ -66,6 +66,8 @@ pub(crate) struct Shared {
     pub(crate) long_blocks: Mutex<std::collections::VecDeque<crate::introspect::LongBlock>>,
     /// Drivers started on first use by extension crates (`Handle::driver`).
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+    /// The timer driver, started on first use (`time/driver.rs`).
+    pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
 }
 
 /// What the other workers may see of one worker.

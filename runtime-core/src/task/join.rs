@@ -132,6 +132,15 @@ impl<T> Task<T> {
     }
 }
 
+impl<T> Task<T> {
+    /// Requests cancellation without waiting (rule 5); false if the task had
+    /// already completed. Used where waiting is impossible (a dropped
+    /// `TaskGroup`).
+    pub(crate) fn request_cancel(&self) -> bool {
+        request_cancel(self.raw)
+    }
+}
+
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 

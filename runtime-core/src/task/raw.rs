@@ -47,6 +47,11 @@ pub(crate) struct Header {
     /// Where the task last reported waiting, or null; always a
     /// `&'static Location` when set.
     wait_location: AtomicPtr<Location<'static>>,
+    /// When the sleep the task waits in ends (`introspect::encode`), or 0.
+    sleep_deadline: AtomicU64,
+    /// The earliest deadline of the timeouts around its last suspension
+    /// (`introspect::encode`), or 0.
+    timeout_deadline: AtomicU64,
     /// The waker of the `Task<T>` handle's last poll (rule 6).
     join_waker: UnsafeCell<Option<Waker>>,
 }
@@ -69,6 +74,32 @@ impl Header {
         // ORDERING: Relaxed; an observation for the monitor only.
         self.wait_state.store(TaskState::FutureWait as u8, Relaxed);
         self.wait_location.store(std::ptr::null_mut(), Relaxed);
+        self.sleep_deadline.store(0, Relaxed);
+        self.timeout_deadline.store(0, Relaxed);
+    }
+
+    /// Records the deadline of the sleep the task waits in.
+    pub(crate) fn set_sleep_deadline(&self, code: u64) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.sleep_deadline.store(code, Relaxed);
+    }
+
+    /// Records a timeout around the task's suspension, keeping the earliest.
+    pub(crate) fn add_timeout_deadline(&self, code: u64) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        let cur = self.timeout_deadline.load(Relaxed);
+        if cur == 0 || code < cur {
+            self.timeout_deadline.store(code, Relaxed);
+        }
+    }
+
+    /// The recorded sleep and timeout deadlines (encoded; 0 for none).
+    pub(crate) fn deadlines(&self) -> (u64, u64) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        (
+            self.sleep_deadline.load(Relaxed),
+            self.timeout_deadline.load(Relaxed),
+        )
     }
 
     /// The state for the monitor: from the state word while the task runs,
@@ -100,6 +131,12 @@ impl Header {
     pub(crate) fn polls(&self) -> u64 {
         // ORDERING: Relaxed; a statistics counter.
         self.polls.load(Relaxed)
+    }
+
+    /// Whether a cancel request was made (rule 5); read by timeouts and
+    /// `check_cancellation` (`cancel.rs`).
+    pub(crate) fn is_cancel_requested(&self) -> bool {
+        self.state.load().is_cancelled()
     }
 }
 
@@ -195,6 +232,8 @@ impl RawTask {
                 shield: AtomicU32::new(0),
                 wait_state: AtomicU8::new(TaskState::FutureWait as u8),
                 wait_location: AtomicPtr::new(std::ptr::null_mut()),
+                sleep_deadline: AtomicU64::new(0),
+                timeout_deadline: AtomicU64::new(0),
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,
