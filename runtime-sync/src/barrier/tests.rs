@@ -1,0 +1,3 @@
+//! Tests of `barrier`.
+
+use super::*;

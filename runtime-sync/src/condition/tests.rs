@@ -1,0 +1,3 @@
+//! Tests of `condition`.
+
+use super::*;

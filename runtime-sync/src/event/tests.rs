@@ -1,0 +1,3 @@
+//! Tests of `event`.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! Tests of `lock`.
+
+use super::*;

@@ -1,0 +1,3 @@
+//! Tests of the queue family.
+
+use super::*;

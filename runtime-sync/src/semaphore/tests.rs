@@ -1,0 +1,3 @@
+//! Tests of `semaphore`.
+
+use super::*;
