@@ -69,4 +69,6 @@ pub use semaphore::{BoundError, BoundedSemaphore, OwnedPermit, Permit, Semaphore
 pub use universal::{UniversalEvent, UniversalQueue};
 
 #[cfg(test)]
+mod test_util;
+#[cfg(test)]
 mod tests;

@@ -236,6 +236,13 @@ impl<T> Lock<T> {
 /// assert_eq!(lock.into_inner(), 2);
 /// # });
 /// ```
+///
+/// A guard is `Sync` only when `T` is, so it never shares a `Cell`:
+///
+/// ```compile_fail
+/// fn sync<T: Sync>() {}
+/// sync::<runtime_sync::LockGuard<'static, std::cell::Cell<u8>>>();
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a, T> {
     /// The lock whose unit this guard holds.

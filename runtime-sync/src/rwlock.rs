@@ -168,7 +168,7 @@ impl<T> RwLock<T> {
     /// assert!(lock.try_read().is_none());
     /// ```
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
-        self.raw.try_acquire(1).then_some(RwLockReadGuard {
+        self.raw.try_acquire(1).then(|| RwLockReadGuard {
             lock: self,
             _marker: PhantomData,
         })
@@ -186,7 +186,7 @@ impl<T> RwLock<T> {
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
         self.raw
             .try_acquire(MAX_READERS)
-            .then_some(RwLockWriteGuard {
+            .then(|| RwLockWriteGuard {
                 lock: self,
                 _marker: PhantomData,
             })

@@ -329,7 +329,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire().is_none());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
-        self.raw.try_acquire(1).then_some(Permit { sem: &self.raw })
+        self.raw.try_acquire(1).then(|| Permit { sem: &self.raw })
     }
 
     /// Permits nobody holds right now.
@@ -470,7 +470,7 @@ impl BoundedSemaphore {
     /// assert!(sem.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
-        self.raw.try_acquire(1).then_some(Permit { sem: &self.raw })
+        self.raw.try_acquire(1).then(|| Permit { sem: &self.raw })
     }
 
     /// Permits nobody holds right now.
@@ -589,7 +589,7 @@ impl Semaphore {
     pub fn try_acquire_owned(self: Arc<Self>) -> Option<OwnedPermit> {
         self.raw
             .try_acquire(1)
-            .then_some(OwnedPermit {
+            .then(|| OwnedPermit {
                 sem: self,
                 forgotten: false,
             })
