@@ -199,7 +199,9 @@ pub struct Wait<'a> {
 
 impl fmt::Debug for Wait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait").field("queued", &self.key.is_some()).finish()
+        f.debug_struct("Wait")
+            .field("queued", &self.key.is_some())
+            .finish()
     }
 }
 

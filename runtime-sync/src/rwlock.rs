@@ -184,12 +184,10 @@ impl<T> RwLock<T> {
     /// assert!(lock.try_write().is_none());
     /// ```
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
-        self.raw
-            .try_acquire(MAX_READERS)
-            .then(|| RwLockWriteGuard {
-                lock: self,
-                _marker: PhantomData,
-            })
+        self.raw.try_acquire(MAX_READERS).then(|| RwLockWriteGuard {
+            lock: self,
+            _marker: PhantomData,
+        })
     }
 
     /// Returns a mutable reference to the value; no locking is needed.
@@ -311,7 +309,9 @@ pub struct Read<'a, T> {
 
 impl<T> fmt::Debug for Read<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Read").field("waiting", &self.waiting).finish()
+        f.debug_struct("Read")
+            .field("waiting", &self.waiting)
+            .finish()
     }
 }
 
@@ -356,7 +356,9 @@ pub struct Write<'a, T> {
 
 impl<T> fmt::Debug for Write<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Write").field("waiting", &self.waiting).finish()
+        f.debug_struct("Write")
+            .field("waiting", &self.waiting)
+            .finish()
     }
 }
 

@@ -587,12 +587,10 @@ impl Semaphore {
     /// assert!(sem.try_acquire_owned().is_none());
     /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Option<OwnedPermit> {
-        self.raw
-            .try_acquire(1)
-            .then(|| OwnedPermit {
-                sem: self,
-                forgotten: false,
-            })
+        self.raw.try_acquire(1).then(|| OwnedPermit {
+            sem: self,
+            forgotten: false,
+        })
     }
 }
 
@@ -641,7 +639,9 @@ pub struct Acquire<'a> {
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire").field("waiting", &self.waiting).finish()
+        f.debug_struct("Acquire")
+            .field("waiting", &self.waiting)
+            .finish()
     }
 }
 

@@ -74,9 +74,7 @@ fn dropped_waiter_alone_leaves_lock_free() {
 fn owned_guard_moves_across_threads() {
     let lock = std::sync::Arc::new(Lock::new(1));
     let mut g = futures::executor::block_on(lock.clone().lock_owned());
-    std::thread::spawn(move || *g += 1)
-        .join()
-        .expect("thread");
+    std::thread::spawn(move || *g += 1).join().expect("thread");
     assert_eq!(*lock.try_lock().expect("free"), 2);
 }
 

@@ -2,7 +2,7 @@
 
 #![deny(unsafe_code)]
 
-use super::{GenericQueue, Fifo};
+use super::{Fifo, GenericQueue};
 
 /// An async queue that returns items in the order they were put (FIFO); see [`GenericQueue`] for methods.
 ///

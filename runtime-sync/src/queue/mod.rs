@@ -545,7 +545,9 @@ pub struct Put<'a, T, S> {
 
 impl<T, S> fmt::Debug for Put<'_, T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Put").field("queued", &self.key.is_some()).finish()
+        f.debug_struct("Put")
+            .field("queued", &self.key.is_some())
+            .finish()
     }
 }
 
@@ -621,7 +623,9 @@ pub struct Get<'a, T, S: Store<T>> {
 
 impl<T, S: Store<T>> fmt::Debug for Get<'_, T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").field("queued", &self.key.is_some()).finish()
+        f.debug_struct("Get")
+            .field("queued", &self.key.is_some())
+            .finish()
     }
 }
 
@@ -701,7 +705,9 @@ pub struct Join<'a, T, S> {
 
 impl<T, S> fmt::Debug for Join<'_, T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("queued", &self.key.is_some()).finish()
+        f.debug_struct("Join")
+            .field("queued", &self.key.is_some())
+            .finish()
     }
 }
 

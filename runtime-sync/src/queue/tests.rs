@@ -25,7 +25,10 @@ fn bounded_try_put_refuses_when_full_and_try_get_when_empty() {
     assert_eq!(q.try_put(3), Err(3));
     assert_eq!(q.try_get(), Some(1));
     assert_eq!(q.try_put(3), Ok(()));
-    assert_eq!((q.try_get(), q.try_get(), q.try_get()), (Some(2), Some(3), None));
+    assert_eq!(
+        (q.try_get(), q.try_get(), q.try_get()),
+        (Some(2), Some(3), None)
+    );
 }
 
 #[test]
@@ -110,7 +113,11 @@ fn cancelled_putter_puts_nothing() {
     assert_eq!(q.try_get(), Some(0));
     assert_eq!(q.try_get(), None);
     q.task_done().expect("one item was put");
-    assert_eq!(q.task_done(), Err(TaskDoneError), "the cancelled put never counted");
+    assert_eq!(
+        q.task_done(),
+        Err(TaskDoneError),
+        "the cancelled put never counted"
+    );
 }
 
 #[test]

@@ -50,7 +50,10 @@ fn dropped_queued_writer_lets_readers_in() {
     let mut r2 = lock.read();
     assert!(poll_once(&mut r2).is_pending());
     drop(w);
-    assert!(poll_once(&mut r2).is_ready(), "the writer's removal admits r2");
+    assert!(
+        poll_once(&mut r2).is_ready(),
+        "the writer's removal admits r2"
+    );
     drop(r1);
 }
 
