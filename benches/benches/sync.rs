@@ -14,10 +14,10 @@ use tokio::runtime::Runtime;
 const UNCONTENDED: usize = 10_000;
 /// Tasks in the contended lock bench.
 const CONTENDERS: usize = 8;
-/// Acquisitions per task in the contended lock bench (scaled down from 10,000).
-const PER_CONTENDER: usize = 1_000;
-/// Items per iteration in the queue benches (scaled down from 1,000,000).
-const ITEMS: usize = 100_000;
+/// Acquisitions per task in the contended lock bench.
+const PER_CONTENDER: usize = 10_000;
+/// Items per iteration in the queue benches.
+const ITEMS: usize = 1_000_000;
 /// Queue capacity in the queue benches.
 const CAPACITY: usize = 1_024;
 /// Producers in the 8→1 queue bench.
