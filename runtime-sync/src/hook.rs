@@ -13,6 +13,14 @@ use std::task::{Context, Poll};
 
 /// Implemented by a runtime so that primitives can report waits and honour a cooperative budget.
 ///
+/// Both methods may also be called on threads that run no task: the
+/// `_blocking` methods of [`UniversalQueue`](crate::UniversalQueue) and
+/// [`UniversalEvent`](crate::UniversalEvent) drive the same futures with a
+/// parked thread. There, `waiting` should be ignored and `poll_proceed`
+/// should answer `Ready`. `waiting` is not called when a future returns
+/// `Pending` because `poll_proceed` refused the budget (that is a yield,
+/// not a wait).
+///
 /// # Examples
 ///
 /// ```

@@ -21,6 +21,15 @@ mod imp {
     #[allow(unused_imports)]
     pub(crate) use loom::thread;
 
+    /// Runs a model exploring up to `bound` preemptions, whatever
+    /// `LOOM_MAX_PREEMPTIONS` says (for bugs that need one more switch).
+    #[allow(dead_code)]
+    pub(crate) fn model_with_preemptions<F: Fn() + Sync + Send + 'static>(bound: usize, f: F) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(bound);
+        builder.check(f);
+    }
+
     /// A mutual-exclusion lock checked by loom, with a non-poisoning `lock`.
     #[derive(Debug)]
     pub(crate) struct Mutex<T> {
@@ -96,6 +105,12 @@ mod imp {
     /// Runs `f` once: outside loom there is nothing to explore.
     #[allow(dead_code)]
     pub(crate) fn model<F: Fn() + Sync + Send + 'static>(f: F) {
+        f()
+    }
+
+    /// Runs `f` once, as [`model`].
+    #[allow(dead_code)]
+    pub(crate) fn model_with_preemptions<F: Fn() + Sync + Send + 'static>(_bound: usize, f: F) {
         f()
     }
 }

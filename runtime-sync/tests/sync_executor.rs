@@ -264,3 +264,84 @@ fn universal_event_from_thread_to_task_and_back() {
     back.wait_blocking();
     block_on(task);
 }
+
+/// Returns `Pending` once (waking itself), then `Ready`.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn cancelled_getters_lose_no_item_across_threads() {
+    use futures::future::{select, Either};
+    let pool = pool();
+    let q = Arc::new(Queue::new(8));
+    let total = 4_000usize;
+    let received = Arc::new(AtomicUsize::new(0));
+    let sum = Arc::new(AtomicUsize::new(0));
+    // Each consumer races a get against a yield, so most gets are queued
+    // and then cancelled, often just as an item is handed to them.
+    let consumers: Vec<_> = (0..4)
+        .map(|_| {
+            let (q, received, sum) = (q.clone(), received.clone(), sum.clone());
+            pool.spawn_with_handle(async move {
+                while received.load(Ordering::SeqCst) < total {
+                    if let Either::Left((v, _)) = select(q.get(), YieldNow(false)).await {
+                        sum.fetch_add(v, Ordering::SeqCst);
+                        received.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+            .expect("spawn")
+        })
+        .collect();
+    block_on(async {
+        for i in 0..total {
+            q.put(i).await;
+        }
+    });
+    for c in consumers {
+        block_on(c);
+    }
+    assert_eq!(received.load(Ordering::SeqCst), total);
+    assert_eq!(sum.load(Ordering::SeqCst), (0..total).sum::<usize>());
+    assert!(q.is_empty());
+}
+
+#[test]
+fn cancelled_acquirers_lose_no_permit_across_threads() {
+    use futures::future::{select, Either};
+    let pool = pool();
+    let sem = Arc::new(Semaphore::new(2));
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let sem = sem.clone();
+            pool.spawn_with_handle(async move {
+                let mut got = 0;
+                while got < 200 {
+                    if let Either::Left((p, _)) = select(sem.acquire(), YieldNow(false)).await {
+                        got += 1;
+                        drop(p);
+                    }
+                }
+            })
+            .expect("spawn")
+        })
+        .collect();
+    for h in handles {
+        block_on(h);
+    }
+    assert_eq!(sem.available(), 2);
+}

@@ -101,3 +101,39 @@ fn loom_condition_notify_races_wait() {
         notifier.join().expect("notifier");
     });
 }
+
+/// Model: `notify(1)` may reach a waiter that is then dropped before it
+/// re-acquires the lock, while another task waits for the flag.
+/// Invariant: the dropped waiter passes the notification on (rule 3), so the
+/// other waiter is never left waiting (loom reports a deadlock otherwise).
+/// The losing interleaving needs three preemptions, so this model asks for
+/// three.
+#[test]
+fn loom_condition_dropped_waiter_passes_notification() {
+    crate::loom::model_with_preemptions(3, || {
+        let pair = crate::loom::Arc::new((Lock::new(false), Condition::new()));
+        let p1 = pair.clone();
+        let dropper = thread::spawn(move || {
+            let (lock, cond) = &*p1;
+            let g = crate::universal::block_on(lock.lock());
+            let mut w = cond.wait(g);
+            let _ = poll_once(&mut w);
+            drop(w);
+        });
+        let p2 = pair.clone();
+        let notifier = thread::spawn(move || {
+            let (lock, cond) = &*p2;
+            *crate::universal::block_on(lock.lock()) = true;
+            cond.notify(1);
+        });
+        let (lock, cond) = &*pair;
+        let g = crate::universal::block_on(async {
+            let g = lock.lock().await;
+            cond.wait_while(g, |ready| !*ready).await
+        });
+        assert!(*g);
+        drop(g);
+        dropper.join().expect("dropper");
+        notifier.join().expect("notifier");
+    });
+}
