@@ -3,15 +3,20 @@
 //! # State
 //!
 //! `set` (an atomic flag, for a lock-free fast path in `wait` and
-//! `is_set`) and a mutex-guarded FIFO [`WaitList`] of waiters.
+//! `is_set`), `generation` (how many `set`s found waiters), and a
+//! mutex-guarded FIFO [`WaitList`] of waiters.
 //!
 //! # Invariants
 //!
-//! 1. `set` changes only while the waiter mutex is held, so a waiter that
-//!    checks the flag under the mutex and then queues cannot miss a `set`.
-//! 2. `set` notifies every queued waiter, oldest first, before releasing the
-//!    mutex; a notified waiter completes even if the event is cleared before
-//!    it runs (curio: `set` wakes all waiters).
+//! 1. `set` and `generation` change only while the waiter mutex is held, so
+//!    a waiter that checks the flag under the mutex and then queues cannot
+//!    miss a `set`.
+//! 2. A `set` that finds waiters wakes them all, oldest first, frees their
+//!    slots ([`WaitList::drain_free`]) and bumps `generation`, in one
+//!    critical section. A waiter remembers the generation it queued in; once
+//!    it differs, the waiter is released and its key is dead: it completes
+//!    (even if the event was cleared meanwhile, as in curio) and never
+//!    touches the slot again. Re-polls after a `set` thus take no lock.
 //! 3. Wakers are woken after the mutex is released.
 
 #![deny(unsafe_code)]
@@ -23,7 +28,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use crate::hook::{self, state};
-use crate::loom::atomic::{AtomicBool, Ordering};
+use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::Mutex;
 use crate::waiters::{Key, WaitList, WakeList};
 
@@ -54,6 +59,8 @@ use crate::waiters::{Key, WaitList, WakeList};
 pub struct Event {
     /// Whether the event is set; written only under `waiters` (rule 1).
     set: AtomicBool,
+    /// Bumped by each `set` that released waiters; written only under `waiters` (rule 2).
+    generation: AtomicUsize,
     /// Tasks waiting for `set`, oldest first.
     waiters: Mutex<WaitList<()>>,
 }
@@ -83,6 +90,7 @@ impl Event {
     pub fn new() -> Self {
         Self {
             set: AtomicBool::new(false),
+            generation: AtomicUsize::new(0),
             waiters: Mutex::new(WaitList::new()),
         }
     }
@@ -118,8 +126,12 @@ impl Event {
             // ORDERING: Release; pairs with the Acquire loads in `is_set` and
             // the fast path of `Wait::poll` (rule 1: under the mutex).
             self.set.store(true, Ordering::Release);
-            while let Ok(n) = w.notify_front(None) {
-                wake.push(n.waker);
+            if !w.is_empty() {
+                // ORDERING: Release; pairs with the Acquire load in
+                // `Wait::poll`, so a waiter that sees the new generation also
+                // sees everything before this `set` (rule 2).
+                self.generation.fetch_add(1, Ordering::Release);
+                w.drain_free(&mut wake);
             }
         }
         wake.wake_all();
@@ -171,6 +183,7 @@ impl Event {
         Wait {
             event: self,
             key: None,
+            generation: 0,
             done: false,
             state,
             location,
@@ -187,8 +200,10 @@ impl Event {
 pub struct Wait<'a> {
     /// The event.
     event: &'a Event,
-    /// The waiter slot, once queued.
+    /// The waiter slot, once queued; dead once `generation` moves on (rule 2).
     key: Option<Key>,
+    /// The event's generation when this waiter queued.
+    generation: usize,
     /// Whether the future has completed.
     done: bool,
     /// The state name reported while waiting.
@@ -226,15 +241,26 @@ impl Future for Wait<'_> {
                     this.done = true;
                     return Poll::Ready(());
                 }
+                // ORDERING: Relaxed; under the mutex that `set` bumps it under (rule 1).
+                this.generation = this.event.generation.load(Ordering::Relaxed);
                 this.key = Some(w.push_back(cx.waker().clone(), None, 1));
             }
             Some(key) => {
-                let mut w = this.event.waiters.lock();
-                if w.take_notified(key, cx.waker()).is_some() {
+                // ORDERING: Acquire; pairs with the Release bump in `set`.
+                if this.event.generation.load(Ordering::Acquire) != this.generation {
                     this.key = None;
                     this.done = true;
                     return Poll::Ready(());
                 }
+                let mut w = this.event.waiters.lock();
+                // ORDERING: Relaxed; under the mutex, which orders it after any bump.
+                if this.event.generation.load(Ordering::Relaxed) != this.generation {
+                    this.key = None;
+                    this.done = true;
+                    return Poll::Ready(());
+                }
+                // Still queued: this only refreshes the stored waker.
+                let _ = w.take_notified(key, cx.waker());
             }
         }
         hook::waiting(this.state, this.location);
@@ -245,8 +271,13 @@ impl Future for Wait<'_> {
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            // A broadcast wake-up has nothing to pass on (rule 2).
-            let _ = self.event.waiters.lock().remove(key);
+            let mut w = self.event.waiters.lock();
+            // ORDERING: Relaxed; under the mutex (rule 1). A moved-on
+            // generation means `set` already freed the slot (rule 2), and a
+            // broadcast wake-up has nothing to pass on.
+            if self.event.generation.load(Ordering::Relaxed) == self.generation {
+                let _ = w.remove(key);
+            }
         }
     }
 }

@@ -15,7 +15,9 @@
 //!
 //! 1. Only the future that pushed a slot frees it ([`WaitList::take_notified`]
 //!    or [`WaitList::remove`]); the notifier only moves it from `Queued` to
-//!    `Notified`. A key therefore never names another future's slot.
+//!    `Notified`. A key therefore never names another future's slot. The one
+//!    exception, [`WaitList::drain_free`], is for broadcasts whose futures
+//!    learn by other means (a generation) that their key is gone.
 //! 2. The linked list holds exactly the `Queued` slots, oldest first.
 //! 3. A `Notified` slot's value belongs to its future. If the future is
 //!    dropped instead of taking it, `remove` returns it to the primitive,
@@ -196,6 +198,24 @@ impl<T> WaitList<T> {
             waker: slot.waker.take(),
             carried,
         })
+    }
+
+    /// Wakes every queued waiter and frees its slot at once.
+    ///
+    /// An exception to rule 1, for broadcast primitives only: the caller must
+    /// make each drained future forget its key (`Event` does so with a
+    /// generation counter bumped in the same critical section).
+    pub(crate) fn drain_free(&mut self, wake: &mut WakeList) {
+        let mut idx = self.head;
+        while idx != NIL {
+            let next = self.slots[idx].next;
+            wake.push(self.slots[idx].waker.take());
+            self.release(idx);
+            idx = next;
+        }
+        self.head = NIL;
+        self.tail = NIL;
+        self.len = 0;
     }
 
     /// Called by the waiter's future when polled: if notified, frees the slot

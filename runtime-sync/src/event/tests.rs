@@ -78,3 +78,25 @@ fn loom_event_set_clear_wait() {
         assert!(ev.is_set());
     });
 }
+
+#[test]
+fn released_waiter_never_touches_a_reused_slot() {
+    let ev = Event::new();
+    let mut a = ev.wait();
+    assert!(poll_once(&mut a).is_pending());
+    ev.set();
+    ev.clear();
+    let mut b = ev.wait();
+    assert!(poll_once(&mut b).is_pending(), "b queues, reusing a's slot");
+    // `a` was released by the set; dropping it unpolled must not remove b.
+    drop(a);
+    assert_eq!(ev.waiters.lock().len(), 1, "b is still queued");
+    let mut c = ev.wait();
+    assert!(poll_once(&mut c).is_pending());
+    drop(c);
+    assert_eq!(ev.waiters.lock().len(), 1);
+    let log = WakeLog::default();
+    assert!(poll_with(&mut b, &log.waker(9)).is_pending());
+    ev.set();
+    assert_eq!(log.take(), vec![9]);
+}

@@ -40,3 +40,18 @@ fn carried_values_come_back() {
     assert_eq!(n, Some(Some("item")));
     assert_eq!(l.take_notified(k, &noop_waker()), Some(None));
 }
+
+#[test]
+fn drain_free_wakes_all_in_order_and_frees_slots() {
+    let mut l: WaitList<()> = WaitList::new();
+    for _ in 0..3 {
+        let _ = l.push_back(noop_waker(), None, 1);
+    }
+    let mut wake = WakeList::new();
+    l.drain_free(&mut wake);
+    assert_eq!(wake.wakers.len(), 3);
+    assert!(l.is_empty());
+    let k = l.push_back(noop_waker(), None, 1);
+    assert!(k.0 < 3, "a freed slot is reused");
+    assert!(l.notify_front(None).is_ok());
+}
