@@ -3,7 +3,7 @@
 //! # State
 //!
 //! Under one mutex: `arrived` (tasks of the current round that are queued)
-//! and the FIFO [`WaitList`] of those tasks.
+//! and the FIFO `WaitList` of those tasks.
 //!
 //! # Invariants
 //!

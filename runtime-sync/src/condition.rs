@@ -3,7 +3,7 @@
 //!
 //! # State
 //!
-//! A mutex-guarded FIFO [`WaitList`] of waiting tasks. A [`Wait`] future
+//! A mutex-guarded FIFO `WaitList` of waiting tasks. A [`Wait`] future
 //! moves through `Start` (holding the guard) → `Queued` (lock released) →
 //! `Relock` (notified, re-acquiring the lock) → done.
 //!

@@ -4,7 +4,7 @@
 //!
 //! `set` (an atomic flag, for a lock-free fast path in `wait` and
 //! `is_set`), `generation` (how many `set`s found waiters), and a
-//! mutex-guarded FIFO [`WaitList`] of waiters.
+//! mutex-guarded FIFO `WaitList` of waiters.
 //!
 //! # Invariants
 //!
@@ -12,7 +12,7 @@
 //!    a waiter that checks the flag under the mutex and then queues cannot
 //!    miss a `set`.
 //! 2. A `set` that finds waiters wakes them all, oldest first, frees their
-//!    slots ([`WaitList::drain_free`]) and bumps `generation`, in one
+//!    slots (`WaitList::drain_free`) and bumps `generation`, in one
 //!    critical section. A waiter remembers the generation it queued in; once
 //!    it differs, the waiter is released and its key is dead: it completes
 //!    (even if the event was cleared meanwhile, as in curio) and never

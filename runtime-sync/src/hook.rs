@@ -42,7 +42,7 @@ use std::task::{Context, Poll};
 pub trait RuntimeHooks: Send + Sync + 'static {
     /// The current task is about to return Pending from a primitive: `state` is curio's state name
     /// ("EVENT_WAIT", "LOCK_ACQUIRE", "SEMA_ACQUIRE", "COND_WAIT", "QUEUE_GET", "QUEUE_PUT", "QUEUE_JOIN",
-    /// "FUTURE_WAIT" for Universal*), `location` is where the user called the primitive (#[track_caller]).
+    /// "FUTURE_WAIT" for Universal*), `location` is where the user called the primitive (`#[track_caller]`).
     fn waiting(&self, state: &'static str, location: &'static Location<'static>);
     /// Cooperative budget: Ready(()) lets the operation proceed; Pending means the runtime arranged a
     /// wake-up and the operation must return Pending without taking anything.

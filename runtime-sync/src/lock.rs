@@ -1,6 +1,6 @@
 //! [`Lock`]: an async mutex with strict FIFO hand-off, like curio's `Lock`.
 //!
-//! Built on a one-unit [`RawSemaphore`]: the unit is the right to touch the
+//! Built on a one-unit `RawSemaphore`: the unit is the right to touch the
 //! data. Releasing with waiters queued hands the unit to the oldest one, so
 //! the lock stays acquired across the hand-off and no newcomer can barge.
 //!

@@ -1,7 +1,7 @@
 //! [`RwLock`]: an async reader-writer lock, FIFO-fair, that never starves
 //! writers.
 //!
-//! Built on the weighted [`RawSemaphore`] with [`MAX_READERS`] units: a
+//! Built on the weighted `RawSemaphore` with `MAX_READERS` units: a
 //! reader takes one, a writer takes all of them. The semaphore's FIFO grant
 //! loop (semaphore.rs rules 1-3) gives the fairness: a writer queued behind
 //! active readers blocks every reader that arrives after it, and when it is

@@ -1,12 +1,12 @@
 //! Counting semaphores: [`Semaphore`], [`BoundedSemaphore`], and the
-//! weighted FIFO core ([`RawSemaphore`]) that [`Lock`](crate::Lock) and
+//! weighted FIFO core (`RawSemaphore`) that [`Lock`](crate::Lock) and
 //! [`RwLock`](crate::RwLock) are built on.
 //!
 //! # State
 //!
 //! One mutex guards `available` (units nobody holds), `outstanding` (units
 //! granted to permits or handed to notified waiters) and the FIFO
-//! [`WaitList`] of acquirers, each asking for `want` units.
+//! `WaitList` of acquirers, each asking for `want` units.
 //!
 //! # Invariants
 //!
@@ -36,7 +36,7 @@ use crate::hook::{self, state};
 use crate::loom::Mutex;
 use crate::waiters::{Key, Removed, WaitList, WakeList};
 
-/// The mutex-protected part of a [`RawSemaphore`].
+/// The mutex-protected part of a `RawSemaphore`.
 #[derive(Debug)]
 struct SemState {
     /// Units nobody holds.

@@ -4,12 +4,12 @@
 //! Every primitive of this crate is already thread-safe; these two add the
 //! `_blocking` methods that park an OS thread, and report `FUTURE_WAIT`
 //! while a task waits (curio's state for them). A blocking call drives the
-//! very same future a task would await, through [`block_on`], so threads
+//! very same future a task would await, through `block_on`, so threads
 //! and tasks share one FIFO waiter list and one set of guarantees.
 //!
 //! # Invariants
 //!
-//! 1. [`block_on`] parks only after a poll returned `Pending` and re-polls
+//! 1. `block_on` parks only after a poll returned `Pending` and re-polls
 //!    after every wake-up; the wake flag is set before `unpark`, so a wake
 //!    between the poll and the park is not lost.
 

@@ -1,6 +1,6 @@
 //! The FIFO waiter list shared by every primitive.
 //!
-//! A [`WaitList`] lives inside a primitive's mutex next to the primitive's
+//! A `WaitList` lives inside a primitive's mutex next to the primitive's
 //! own state. It is a slab of slots threaded by a doubly linked list of
 //! indices, so pushing, popping the front and removing any waiter are O(1)
 //! and no slot moves while a future refers to it by its [`Key`].
@@ -16,7 +16,7 @@
 //! 1. Only the future that pushed a slot frees it ([`WaitList::take_notified`]
 //!    or [`WaitList::remove`]); the notifier only moves it from `Queued` to
 //!    `Notified`. A key therefore never names another future's slot. The one
-//!    exception, [`WaitList::drain_free`], is for broadcasts whose futures
+//!    exception, `WaitList::drain_free`, is for broadcasts whose futures
 //!    learn by other means (a generation) that their key is gone.
 //! 2. The linked list holds exactly the `Queued` slots, oldest first.
 //! 3. A `Notified` slot's value belongs to its future. If the future is
@@ -29,7 +29,7 @@
 
 use std::task::Waker;
 
-/// Names one slot of a [`WaitList`]; held by the waiting future.
+/// Names one slot of a `WaitList`; held by the waiting future.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key(usize);
 
