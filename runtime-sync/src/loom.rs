@@ -11,6 +11,8 @@
 //! loom a poisoned lock is recovered), so callers never unwrap.
 
 #![deny(unsafe_code)]
+// The one module allowed to name the real sync types (clippy.toml).
+#![allow(clippy::disallowed_types)]
 
 #[cfg(all(test, curio_loom))]
 mod imp {

@@ -1,4 +1,9 @@
 //! Helpers shared by the unit tests: polling once, and wakers that record.
+//!
+//! Wake logs use `std::sync::Mutex` on purpose: they are test bookkeeping,
+//! not part of what loom should model.
+
+#![allow(clippy::disallowed_types)]
 
 use std::future::Future;
 use std::pin::Pin;
