@@ -131,6 +131,7 @@ impl Event {
                 // `Wait::poll`, so a waiter that sees the new generation also
                 // sees everything before this `set` (rule 2).
                 self.generation.fetch_add(1, Ordering::Release);
+                wake.reserve(w.len());
                 w.drain_free(&mut wake);
             }
         }

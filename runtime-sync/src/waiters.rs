@@ -285,6 +285,11 @@ impl WakeList {
         Self { wakers: Vec::new() }
     }
 
+    /// Makes room for `n` more wakers in one allocation.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.wakers.reserve(n);
+    }
+
     /// Adds a waker, if there is one.
     #[inline]
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
