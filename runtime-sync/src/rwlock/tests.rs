@@ -81,3 +81,28 @@ fn loom_rwlock_writer_not_starved() {
         assert_eq!(*lock.try_read().expect("free"), 1);
     });
 }
+
+/// Model: while a read guard is held, a writer queues and is dropped, and a
+/// later reader waits behind it; the guard is released only after that
+/// reader finishes.
+/// Invariant: removing a queued writer re-runs the grant (semaphore.rs rule
+/// 4), so the reader behind it is admitted (loom reports a deadlock otherwise).
+#[test]
+fn loom_rwlock_dropped_writer_admits_readers() {
+    model(|| {
+        let lock = crate::loom::Arc::new(RwLock::new(0));
+        let held = lock.try_read().expect("free");
+        let l1 = lock.clone();
+        let writer = thread::spawn(move || {
+            let mut w = l1.write();
+            let _ = poll_once(&mut w);
+        });
+        let l2 = lock.clone();
+        let reader = thread::spawn(move || {
+            let _ = *crate::universal::block_on(l2.read());
+        });
+        reader.join().expect("reader");
+        drop(held);
+        writer.join().expect("writer");
+    });
+}
