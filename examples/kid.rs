@@ -4,8 +4,7 @@
 //! Run with `cargo run --example kid [-- TIME_SCALE]`: the scale multiplies
 //! every delay (`0.01` runs it a hundred times faster).
 
-use curio::{check_cancellation, disable_cancellation, sleep, timeout_after, TaskGroup};
-use futures::channel::oneshot;
+use curio::{check_cancellation, disable_cancellation, sleep, timeout_after, Event, TaskGroup};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,10 +44,9 @@ async fn friend(name: &'static str, lines: Lines) {
 
 /// The kid waits for permission, plays with three friends, and on
 /// cancellation sends them home and saves their work before leaving.
-async fn kid(start: oneshot::Receiver<()>, scale: f64, lines: Lines) {
+async fn kid(start: Arc<Event>, scale: f64, lines: Lines) {
     say(&lines, "Can I play?");
-    // Stand-in for `curio::Event` (runtime-sync): a one-shot permission.
-    let _ = start.await;
+    start.wait().await;
     disable_cancellation(async {
         let mut friends = TaskGroup::new();
         for name in ["Max", "Lillian", "Thomas"] {
@@ -77,11 +75,14 @@ async fn countdown(n: u32, scale: f64, lines: Lines) {
 
 /// The parent lets the kid play, counts down, waits a while, then cancels.
 async fn parent(scale: f64, lines: Lines) {
-    let (start_tx, start_rx) = oneshot::channel();
-    let mut kid_task = curio::spawn(kid(start_rx, scale, lines.clone()));
+    let start = Arc::new(Event::new());
+    let mut kid_task =
+        curio::task::Builder::new()
+            .name("kid")
+            .spawn(kid(start.clone(), scale, lines.clone()));
     sleep(Duration::from_secs_f64(5.0 * scale)).await;
     say(&lines, "Yes, go play");
-    let _ = start_tx.send(());
+    start.set();
     countdown(10, scale, lines.clone()).await;
     say(&lines, "We're leaving!");
     let waited = timeout_after(Duration::from_secs_f64(10.0 * scale), &mut kid_task).await;
@@ -102,9 +103,13 @@ pub fn run(scale: f64) -> Vec<String> {
 }
 
 fn main() {
-    let scale = std::env::args()
-        .nth(1)
-        .map(|s| s.parse::<f64>().expect("TIME_SCALE must be a number"))
-        .unwrap_or(1.0);
+    let scale = match std::env::args().nth(1).map(|s| s.parse::<f64>()) {
+        None => 1.0,
+        Some(Ok(scale)) if scale >= 0.0 => scale,
+        Some(_) => {
+            eprintln!("usage: kid [TIME_SCALE], a non-negative number (default 1)");
+            std::process::exit(2);
+        }
+    };
     run(scale);
 }

@@ -50,6 +50,22 @@ pub mod task {
     };
 }
 
+/// curio's synchronisation primitives: `Event`, `Lock`, `Semaphore`,
+/// `BoundedSemaphore`, `Condition`, the `Queue` family, `RwLock`, `Barrier`,
+/// and the `Universal*` types shared between threads and tasks.
+///
+/// They work on any executor; inside curio they report their waits to the
+/// monitor (`EVENT_WAIT`, `LOCK_ACQUIRE`, ...) and honour the cooperative
+/// budget.
+pub mod sync {
+    pub use runtime_sync::*;
+}
+
+pub use runtime_sync::{
+    Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, RwLock,
+    Semaphore, UniversalEvent, UniversalQueue,
+};
+
 /// What tasks are doing: curio's task states, task snapshots, runtime
 /// statistics and long blocks (what the monitor shows).
 pub mod introspect {

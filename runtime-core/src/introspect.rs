@@ -242,6 +242,28 @@ impl TaskInfo {
     }
 }
 
+/// The hooks through which `runtime-sync`'s primitives report their waits
+/// and honour the cooperative budget inside curio tasks.
+struct SyncHooks;
+
+impl runtime_sync::hook::RuntimeHooks for SyncHooks {
+    fn waiting(&self, state: &'static str, location: &'static Location<'static>) {
+        let state = TaskState::from_name(state).unwrap_or(TaskState::FutureWait);
+        report(state, Some(location));
+    }
+
+    fn poll_proceed(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        crate::scheduler::coop::poll_proceed(cx)
+    }
+}
+
+/// Installs [`SyncHooks`] for the process (once; later calls do nothing).
+pub(crate) fn install_sync_hooks() {
+    /// The one instance.
+    static HOOKS: SyncHooks = SyncHooks;
+    runtime_sync::hook::install(&HOOKS);
+}
+
 /// A poll that held its worker longer than the long-block threshold.
 #[derive(Clone, Debug)]
 pub struct LongBlock {

@@ -67,6 +67,7 @@ impl Runtime {
 
     /// Starts the threads of a runtime.
     fn start(builder: &Builder, num_workers: usize) -> io::Result<Runtime> {
+        crate::introspect::install_sync_hooks();
         let mut cores = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
         for index in 0..num_workers {
