@@ -96,8 +96,13 @@ async fn parent(scale: f64, lines: Lines) {
 /// Runs the program with every delay multiplied by `scale`; returns the
 /// lines it printed.
 pub fn run(scale: f64) -> Vec<String> {
+    run_on(curio::Runtime::new().expect("the runtime starts"), scale)
+}
+
+/// [`run`] on a given runtime (the `monitor` example turns its monitor on).
+pub fn run_on(rt: curio::Runtime, scale: f64) -> Vec<String> {
     let lines = Lines::default();
-    curio::run(parent(scale, lines.clone()));
+    rt.run(parent(scale, lines.clone()));
     let out = lines.lock().unwrap().clone();
     out
 }

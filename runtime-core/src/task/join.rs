@@ -212,6 +212,8 @@ impl<T> Future for Cancel<'_, T> {
         if raw.poll_complete(cx.waker()) {
             Poll::Ready(requested)
         } else {
+            // As in curio, a blocking cancel waits in TASK_JOIN.
+            crate::introspect::report(crate::introspect::TaskState::TaskJoin, None);
             Poll::Pending
         }
     }
