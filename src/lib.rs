@@ -30,6 +30,17 @@
 //!   until the task has terminated; it is delivered at the task's next
 //!   suspension, where its future is dropped.
 //! - **Threads**: [`run_in_thread`] (a bounded pool) and [`spawn_thread`].
+//! - **Time**: [`sleep`], [`timeout_after`], [`ignore_after`] and their `_at`
+//!   forms, nested as curio nests them; [`time::interval`].
+//! - **Cleanup after a cancel**: [`disable_cancellation`] defers
+//!   cancellation and timeouts while a future runs; [`check_cancellation`]
+//!   tells it one is pending, so it can save its work first.
+//! - **Structured concurrency**: [`TaskGroup`] with curio's [`Wait`]
+//!   policies; dropping a group cancels its tasks.
+//! - **Primitives**: [`sync`] ([`Event`], [`Lock`], [`Semaphore`],
+//!   [`Condition`], [`Queue`], [`UniversalQueue`], ...).
+//! - **Introspection**: the monitor ([`Builder::monitor`]), [`introspect`],
+//!   long-block detection ([`Builder::longblock`]).
 //!
 //! [curio]: https://github.com/dabeaz/curio
 #![forbid(unsafe_code)]
