@@ -3,7 +3,7 @@
 //! One worker thread per core. Each owns a local FIFO queue and a LIFO
 //! slot for the task it just woke (so a message and its reply are handled
 //! back to back); tasks scheduled from outside any worker go to one shared
-//! injector, which workers also check every [`GLOBAL_QUEUE_INTERVAL`]
+//! injector, which workers also check every `GLOBAL_QUEUE_INTERVAL`
 //! ticks so remote work is never starved. An idle worker steals half of a
 //! random victim's queue; at most about half of the workers search at once,
 //! and a parked worker is woken only when nobody is searching (`idle.rs`).

@@ -2,10 +2,10 @@
 //!
 //! # Layout
 //!
-//! A task is a single heap cell (`raw.rs`): a type-independent [`Header`]
+//! A task is a single heap cell (`raw.rs`): a type-independent `Header`
 //! (state word, vtable, id, name, spawn location, counters), the scheduler
 //! handle `S`, and a stage holding the future, then its outcome. Wakers,
-//! queue entries ([`Notified`]), registry entries ([`TaskRef`]) and the
+//! queue entries (`Notified`), registry entries (`TaskRef`) and the
 //! user's [`Task<T>`] all point at the cell.
 //!
 //! # State
