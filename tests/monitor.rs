@@ -235,3 +235,18 @@ fn a_sleeping_task_shows_time_sleep_and_its_deadlines() {
         "{w}"
     );
 }
+
+#[test]
+fn stats_count_pending_timers() {
+    let rt = monitored(1);
+    let sleeper = rt.spawn(curio::sleep(Duration::from_secs(30)));
+    let mut s = Session::open(&rt);
+    let mut stats = String::new();
+    support::wait_until(Duration::from_secs(10), "the timer to be armed", || {
+        stats = s.cmd("stats");
+        stats
+            .lines()
+            .any(|l| l.starts_with("timers pending") && l.ends_with(" 1"))
+    });
+    drop(sleeper);
+}

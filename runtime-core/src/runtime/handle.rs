@@ -258,8 +258,35 @@ impl Handle {
             blocking_threads: shared.blocking.threads(),
             // ORDERING: Relaxed; a statistics counter.
             long_blocks: shared.long_block_count.load(Relaxed),
-            drivers: Vec::new(),
+            drivers: {
+                let mut list = Vec::new();
+                if let Some(time) = shared.time.get() {
+                    list.push(("timers pending", time.lock().wheel.armed() as u64));
+                }
+                for (name, counter) in shared.driver_stats.lock().iter() {
+                    // ORDERING: Relaxed; a statistics counter.
+                    list.push((*name, counter.load(Relaxed)));
+                }
+                list
+            },
         }
+    }
+
+    /// Publishes a driver's counter under `name` in [`Handle::stats`] (and
+    /// the monitor's `stats`), e.g. the I/O reactor's events.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{atomic::AtomicU64, Arc};
+    /// curio::run(async {
+    ///     let handle = curio::Handle::current();
+    ///     handle.publish_stat("widgets made", Arc::new(AtomicU64::new(3)));
+    ///     assert!(handle.stats().drivers.contains(&("widgets made", 3)));
+    /// });
+    /// ```
+    pub fn publish_stat(&self, name: &'static str, counter: StdArc<std::sync::atomic::AtomicU64>) {
+        self.shared.driver_stats.lock().push((name, counter));
     }
 
     /// The latest polls that held a worker longer than the long-block

@@ -90,6 +90,7 @@ impl Runtime {
             threads: Mutex::new(Vec::new()),
             on_shutdown: Mutex::new(Vec::new()),
             drivers: Mutex::new(Vec::new()),
+            driver_stats: Mutex::new(Vec::new()),
             longblock: builder.resolve_longblock()?,
             long_blocks: Mutex::new(std::collections::VecDeque::new()),
             long_block_count: crate::loom::AtomicU64::new(0),

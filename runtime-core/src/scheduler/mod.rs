@@ -64,6 +64,9 @@ pub(crate) struct Shared {
     pub(crate) long_block_count: AtomicU64,
     /// The latest long blocks, newest last.
     pub(crate) long_blocks: Mutex<std::collections::VecDeque<crate::introspect::LongBlock>>,
+    /// Counters that drivers publish for `stats` (`Handle::publish_stat`).
+    pub(crate) driver_stats:
+        Mutex<Vec<(&'static str, std::sync::Arc<std::sync::atomic::AtomicU64>)>>,
     /// Drivers started on first use by extension crates (`Handle::driver`).
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
     /// The timer driver, started on first use (`time/driver.rs`).

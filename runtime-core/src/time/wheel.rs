@@ -102,7 +102,6 @@ impl Wheel {
     }
 
     /// How many entries are armed.
-    #[cfg(test)]
     pub(crate) fn armed(&self) -> usize {
         self.armed
     }
