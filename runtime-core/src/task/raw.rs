@@ -41,17 +41,23 @@ pub(crate) struct Header {
     /// Depth of open `disable_cancellation` scopes (written only by the
     /// task itself, while it runs).
     pub(crate) shield: AtomicU32,
-    /// The state the task last reported waiting in (a `TaskState` code),
-    /// reset at each poll (written only by the task itself).
+    /// The state the task last reported waiting in (a `TaskState` code).
+    /// Like the three fields below, it is current only while `wait_epoch`
+    /// equals `polls` (rule: one store per poll, none to reset).
     wait_state: AtomicU8,
     /// Where the task last reported waiting, or null; always a
     /// `&'static Location` when set.
     wait_location: AtomicPtr<Location<'static>>,
-    /// When the sleep the task waits in ends (`introspect::encode`), or 0.
+    /// The value of `polls` when the wait was reported.
+    wait_epoch: AtomicU64,
+    /// When the sleep the task waits in ends (`introspect::encode`); read
+    /// only while the current wait is `TimeSleep`.
     sleep_deadline: AtomicU64,
     /// The earliest deadline of the timeouts around its last suspension
-    /// (`introspect::encode`), or 0.
+    /// (`introspect::encode`), current while `timeout_epoch` equals `polls`.
     timeout_deadline: AtomicU64,
+    /// The value of `polls` when `timeout_deadline` was written.
+    timeout_epoch: AtomicU64,
     /// The waker of the `Task<T>` handle's last poll (rule 6).
     join_waker: UnsafeCell<Option<Waker>>,
 }
@@ -63,47 +69,58 @@ impl Header {
         let ptr = location.map_or(std::ptr::null_mut(), |l| {
             l as *const Location<'static> as *mut Location<'static>
         });
-        // ORDERING: Relaxed; an observation for the monitor only.
+        // ORDERING: Relaxed; an observation for the monitor only, written by
+        // the task itself while it runs.
         self.wait_state.store(state, Relaxed);
         self.wait_location.store(ptr, Relaxed);
+        self.wait_epoch.store(self.polls.load(Relaxed), Relaxed);
     }
 
-    /// Forgets the last reported wait; called as each poll begins.
-    #[cfg_attr(curio_no_introspect, allow(dead_code))]
-    fn reset_wait(&self) {
-        // ORDERING: Relaxed; an observation for the monitor only.
-        self.wait_state.store(TaskState::FutureWait as u8, Relaxed);
-        self.wait_location.store(std::ptr::null_mut(), Relaxed);
-        self.sleep_deadline.store(0, Relaxed);
-        self.timeout_deadline.store(0, Relaxed);
-    }
-
-    /// Records the deadline of the sleep the task waits in.
+    /// Records the deadline of the sleep the task waits in (after
+    /// `set_wait(TimeSleep, ..)`).
     pub(crate) fn set_sleep_deadline(&self, code: u64) {
         // ORDERING: Relaxed; an observation for the monitor only.
         self.sleep_deadline.store(code, Relaxed);
     }
 
-    /// Records a timeout around the task's suspension, keeping the earliest.
+    /// Records a timeout around the task's suspension, keeping the earliest
+    /// of this poll's.
     pub(crate) fn add_timeout_deadline(&self, code: u64) {
         // ORDERING: Relaxed; an observation for the monitor only.
+        let polls = self.polls.load(Relaxed);
         let cur = self.timeout_deadline.load(Relaxed);
-        if cur == 0 || code < cur {
+        if self.timeout_epoch.load(Relaxed) != polls || code < cur {
             self.timeout_deadline.store(code, Relaxed);
+            self.timeout_epoch.store(polls, Relaxed);
         }
+    }
+
+    /// Whether the reported wait belongs to the last poll.
+    fn wait_is_current(&self) -> bool {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.wait_epoch.load(Relaxed) == self.polls.load(Relaxed)
     }
 
     /// The recorded sleep and timeout deadlines (encoded; 0 for none).
     pub(crate) fn deadlines(&self) -> (u64, u64) {
         // ORDERING: Relaxed; an observation for the monitor only.
-        (
-            self.sleep_deadline.load(Relaxed),
-            self.timeout_deadline.load(Relaxed),
-        )
+        let sleeping = self.wait_is_current()
+            && TaskState::from_code(self.wait_state.load(Relaxed)) == TaskState::TimeSleep;
+        let sleep = if sleeping {
+            self.sleep_deadline.load(Relaxed)
+        } else {
+            0
+        };
+        let timeout = if self.timeout_epoch.load(Relaxed) == self.polls.load(Relaxed) {
+            self.timeout_deadline.load(Relaxed)
+        } else {
+            0
+        };
+        (sleep, timeout)
     }
 
     /// The state for the monitor: from the state word while the task runs,
-    /// is queued or has finished; else the last reported wait.
+    /// is queued or has finished; else the wait reported by its last poll.
     pub(crate) fn task_state(&self) -> TaskState {
         let s = self.state.load();
         if s.is_complete() {
@@ -112,14 +129,19 @@ impl Header {
             TaskState::Running
         } else if s.is_notified() {
             TaskState::Ready
-        } else {
+        } else if self.wait_is_current() {
             // ORDERING: Relaxed; an observation for the monitor only.
             TaskState::from_code(self.wait_state.load(Relaxed))
+        } else {
+            TaskState::FutureWait
         }
     }
 
-    /// Where the task last reported waiting.
+    /// Where the task reported waiting in its last poll.
     pub(crate) fn wait_location(&self) -> Option<&'static Location<'static>> {
+        if !self.wait_is_current() {
+            return None;
+        }
         // ORDERING: Relaxed; an observation for the monitor only.
         let ptr = self.wait_location.load(Relaxed);
         // SAFETY: the pointer is null or was made from a `&'static Location`
@@ -232,8 +254,10 @@ impl RawTask {
                 shield: AtomicU32::new(0),
                 wait_state: AtomicU8::new(TaskState::FutureWait as u8),
                 wait_location: AtomicPtr::new(std::ptr::null_mut()),
+                wait_epoch: AtomicU64::new(0),
                 sleep_deadline: AtomicU64::new(0),
                 timeout_deadline: AtomicU64::new(0),
+                timeout_epoch: AtomicU64::new(0),
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,
@@ -445,13 +469,11 @@ where
     let outcome = if request_only {
         PollOutcome::Pending
     } else {
-        // The monitor's per-poll bookkeeping; `--cfg curio_no_introspect`
-        // compiles it out, to measure what it costs (BENCHMARKS.md).
+        // The monitor's per-poll bookkeeping (one counter, which also ages
+        // the last reported wait); `--cfg curio_no_introspect` compiles it
+        // out, to measure what it costs (BENCHMARKS.md).
         #[cfg(not(curio_no_introspect))]
-        {
-            header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
-            header.reset_wait();
-        }
+        header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
