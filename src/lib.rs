@@ -53,6 +53,12 @@ pub mod runtime {
     pub use runtime_core::runtime::{Builder, Handle, Runtime};
 }
 
+/// Networking: TCP, UDP and Unix sockets on a reactor thread, curio's
+/// buffered streams, and servers.
+pub mod net {
+    pub use runtime_net::*;
+}
+
 /// Entry points of the `#[curio::main]` and `#[curio::test]` expansions.
 #[doc(hidden)]
 pub mod __private {
