@@ -46,7 +46,10 @@ fn readlines_and_read_exactly_at_end_of_stream() {
         drop(client);
         let mut s = server.into_stream();
         let lines = s.readlines().await.unwrap();
-        assert_eq!(lines, vec![b"one\n".to_vec(), b"two\n".to_vec(), b"no newline".to_vec()]);
+        assert_eq!(
+            lines,
+            vec![b"one\n".to_vec(), b"two\n".to_vec(), b"no newline".to_vec()]
+        );
 
         let (client, server) = pair().await;
         client.write_all(b"abc").await.unwrap();
@@ -86,7 +89,10 @@ fn an_oversized_line_is_invalid_data_with_bounded_memory() {
         let mut s = server.into_stream();
         s.set_max_line(8);
         assert_eq!(s.readline().await.unwrap(), b"short\n");
-        assert_eq!(s.readline().await.unwrap_err().kind(), ErrorKind::InvalidData);
+        assert_eq!(
+            s.readline().await.unwrap_err().kind(),
+            ErrorKind::InvalidData
+        );
     });
 }
 

@@ -78,8 +78,13 @@ fn unix_listener_echo_and_broken_pipe() {
                 break;
             }
         }
-        assert_eq!(err.expect("write fails").kind(), std::io::ErrorKind::BrokenPipe);
-        assert!(UnixStream::connect(p.with_extension("missing")).await.is_err());
+        assert_eq!(
+            err.expect("write fails").kind(),
+            std::io::ErrorKind::BrokenPipe
+        );
+        assert!(UnixStream::connect(p.with_extension("missing"))
+            .await
+            .is_err());
     });
     let _ = std::fs::remove_file(path);
 }

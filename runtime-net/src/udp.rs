@@ -93,9 +93,10 @@ impl UdpSocket {
     ///
     /// Socket errors, e.g. `InvalidInput` for an unresolvable target.
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = target.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "no address to send to")
-        })?;
+        let target = target
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to send to"))?;
         self.io
             .io(Direction::Write, |s| s.send_to(buf, target))
             .await

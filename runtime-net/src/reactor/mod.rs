@@ -218,10 +218,12 @@ impl ScheduledIo {
             let new = (cur & !(TICK_MASK << TICK_SHIFT)) | bits | (tick << TICK_SHIFT);
             // ORDERING: AcqRel; the Release half pairs with the Acquire
             // loads in `poll_ready` and `clear_readiness`.
-            match self
-                .readiness
-                .compare_exchange_weak(cur, new, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.readiness.compare_exchange_weak(
+                cur,
+                new,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return,
                 Err(actual) => cur = actual,
             }

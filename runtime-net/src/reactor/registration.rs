@@ -96,7 +96,11 @@ where
     for<'a> &'a S: Read,
 {
     /// Reads into `buf` once the socket is readable.
-    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         self.poll_io(cx, Direction::Read, |mut s| s.read(buf))
     }
 

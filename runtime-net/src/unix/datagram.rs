@@ -92,9 +92,7 @@ impl UnixDatagram {
     /// Socket errors, e.g. `NotFound`.
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        self.io
-            .io(Direction::Write, |s| s.send_to(buf, path))
-            .await
+        self.io.io(Direction::Write, |s| s.send_to(buf, path)).await
     }
 
     /// Receives a datagram and its sender.
