@@ -30,22 +30,72 @@
 //!   until the task has terminated; it is delivered at the task's next
 //!   suspension, where its future is dropped.
 //! - **Threads**: [`run_in_thread`] (a bounded pool) and [`spawn_thread`].
+//! - **Time**: [`sleep`], [`timeout_after`], [`ignore_after`] and their `_at`
+//!   forms, nested as curio nests them; [`time::interval`].
+//! - **Cleanup after a cancel**: [`disable_cancellation`] defers
+//!   cancellation and timeouts while a future runs; [`check_cancellation`]
+//!   tells it one is pending, so it can save its work first.
+//! - **Structured concurrency**: [`TaskGroup`] with curio's [`Wait`]
+//!   policies; dropping a group cancels its tasks.
+//! - **Primitives**: [`sync`] ([`Event`], [`Lock`], [`Semaphore`],
+//!   [`Condition`], [`Queue`], [`UniversalQueue`], ...).
+//! - **Introspection**: the monitor ([`Builder::monitor`]), [`introspect`],
+//!   long-block detection ([`Builder::longblock`]).
 //!
 //! [curio]: https://github.com/dabeaz/curio
 #![forbid(unsafe_code)]
 
 pub use runtime_core::{
-    current_task, run, run_in_thread, spawn, spawn_thread, try_current_task, yield_now, Builder,
-    Handle, RunInThread, Runtime, Task, TaskError, TaskId, YieldNow,
+    check_cancellation, clock, current_task, disable_cancellation, ignore_after, ignore_at, run,
+    run_in_thread, sleep, sleep_until, spawn, spawn_thread, timeout_after, timeout_at,
+    try_current_task, yield_now, Builder, DisableCancellation, Done, Handle, RunInThread, Runtime,
+    Sleep, Spawner, Task, TaskError, TaskGroup, TaskId, TaskTimeout, Wait, YieldNow,
 };
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning with options, joining, cancelling.
 pub mod task {
     pub use runtime_core::task::{
-        current_task, spawn, try_current_task, yield_now, Builder, Cancel, Join, Task, TaskError,
-        TaskId, YieldNow,
+        consume_budget, current_task, spawn, try_current_task, yield_now, Builder, Cancel,
+        ConsumeBudget, Join, Task, TaskError, TaskId, YieldNow,
     };
+}
+
+/// curio's synchronisation primitives: `Event`, `Lock`, `Semaphore`,
+/// `BoundedSemaphore`, `Condition`, the `Queue` family, `RwLock`, `Barrier`,
+/// and the `Universal*` types shared between threads and tasks.
+///
+/// They work on any executor; inside curio they report their waits to the
+/// monitor (`EVENT_WAIT`, `LOCK_ACQUIRE`, ...) and honour the cooperative
+/// budget.
+pub mod sync {
+    pub use runtime_sync::*;
+}
+
+pub use runtime_sync::{
+    Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, RwLock,
+    Semaphore, UniversalEvent, UniversalQueue,
+};
+
+/// What tasks are doing: curio's task states, task snapshots, runtime
+/// statistics and long blocks (what the monitor shows).
+pub mod introspect {
+    pub use runtime_core::introspect::{
+        waiting, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
+    };
+}
+
+/// Time: sleeping, timeouts, intervals.
+pub mod time {
+    pub use runtime_core::time::{
+        clock, ignore_after, ignore_at, interval, sleep, sleep_until, timeout_after, timeout_at,
+        IgnoreAfter, IgnoreAt, Interval, Sleep, TaskTimeout, TimeoutAfter, TimeoutAt,
+    };
+}
+
+/// Task groups: structured concurrency.
+pub mod group {
+    pub use runtime_core::group::{Done, Spawner, TaskGroup, Wait};
 }
 
 /// The runtime and its configuration.

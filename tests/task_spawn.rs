@@ -221,7 +221,8 @@ fn double_wakes_and_wakes_after_completion_are_harmless() {
         task.await.unwrap();
         let waker = slot.lock().unwrap().take().unwrap();
         waker.wake_by_ref();
-        waker.clone().wake();
+        let twin = waker.clone();
+        twin.wake();
         waker.wake();
         curio::yield_now().await;
         assert_eq!(polls.load(SeqCst), 2);
@@ -286,4 +287,30 @@ fn handle_current_outside_a_runtime() {
         let inner = curio::run_in_thread(|| curio::Handle::try_current().is_some()).await;
         assert!(inner, "blocking threads belong to the runtime");
     });
+}
+
+#[test]
+fn a_hot_task_cannot_starve_its_worker() {
+    // On one worker, a task that keeps finding work ready is made to yield
+    // by the cooperative budget, so the other task gets to run.
+    let done = runtime(1, "coop").run(async {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let hot = curio::spawn(async move {
+            for _ in 0..10_000_000u64 {
+                if f.load(SeqCst) {
+                    return true;
+                }
+                curio::task::consume_budget().await;
+            }
+            false
+        });
+        let other = curio::spawn(async move { flag.store(true, SeqCst) });
+        other.await.unwrap();
+        hot.await.unwrap()
+    });
+    assert!(
+        done,
+        "the hot task saw the other task's write before its bound"
+    );
 }

@@ -123,6 +123,11 @@ impl Pool {
         }
     }
 
+    /// The number of live pool threads.
+    pub(crate) fn threads(&self) -> usize {
+        self.inner.state.lock().num_threads
+    }
+
     /// Cancels queued calls and joins every thread of the pool.
     pub(crate) fn shutdown(&self) {
         let (queued, threads) = {
@@ -269,6 +274,24 @@ where
     }
 }
 
+/// Makes the task that runs `f` once. It stays out of the registry: its
+/// pool, or its thread, cancels it at shutdown.
+fn blocking_task<F, R, S>(
+    f: F,
+    schedule: S,
+    location: &'static Location<'static>,
+) -> (Notified, Task<R>)
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+    S: Schedule,
+{
+    let (registered, notified, join) =
+        task::new_task(BlockingTask(Some(f)), schedule, None, location);
+    drop(registered);
+    (notified, join)
+}
+
 /// Runs a blocking closure on the runtime's thread pool and waits for its
 /// result, without blocking a worker.
 ///
@@ -305,16 +328,10 @@ where
     R: Send + 'static,
 {
     let handle = Handle::current();
-    let (registered, notified, join) = task::new_task(
-        BlockingTask(Some(f)),
-        PoolSchedule {
-            handle: handle.clone(),
-        },
-        None,
-        Location::caller(),
-    );
-    // Pool calls are not in the registry: the pool cancels them itself.
-    drop(registered);
+    let schedule = PoolSchedule {
+        handle: handle.clone(),
+    };
+    let (notified, join) = blocking_task(f, schedule, Location::caller());
     handle.shared().blocking.push(&handle, notified);
     RunInThread { task: join }
 }
@@ -332,7 +349,11 @@ impl<R> Future for RunInThread<R> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
         match Pin::new(&mut self.task).poll(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                // curio's state for a wait on a thread.
+                crate::introspect::report(crate::introspect::TaskState::FutureWait, None);
+                Poll::Pending
+            }
             Poll::Ready(Ok(value)) => Poll::Ready(value),
             Poll::Ready(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Poll::Ready(Err(e)) => {
@@ -368,15 +389,10 @@ where
     R: Send + 'static,
 {
     let handle = Handle::current();
-    let (registered, notified, join) = task::new_task(
-        BlockingTask(Some(f)),
-        ThreadSchedule {
-            handle: handle.clone(),
-        },
-        None,
-        Location::caller(),
-    );
-    drop(registered);
+    let schedule = ThreadSchedule {
+        handle: handle.clone(),
+    };
+    let (notified, join) = blocking_task(f, schedule, Location::caller());
     start_thread(&handle, notified);
     join
 }

@@ -11,7 +11,9 @@
 #[cfg(all(test, curio_loom))]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+    };
     pub(crate) use loom::sync::{Arc, MutexGuard};
     pub(crate) use loom::thread;
 
@@ -80,7 +82,9 @@ mod imp {
 
 #[cfg(not(all(test, curio_loom)))]
 mod imp {
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
+    pub(crate) use std::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
+    };
     pub(crate) use std::sync::Arc;
 
     /// `parking_lot::Mutex` with loom's `lock()` shape (no poisoning).

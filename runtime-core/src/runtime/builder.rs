@@ -28,6 +28,10 @@ pub struct Builder {
     pub(crate) keep_alive: Duration,
     /// Stack size of the runtime's threads, if not the default.
     pub(crate) stack_size: Option<usize>,
+    /// The monitor's address, if enabled here.
+    pub(crate) monitor: Option<String>,
+    /// The long-block threshold, if set here.
+    pub(crate) longblock: Option<Duration>,
 }
 
 impl Default for Builder {
@@ -47,6 +51,69 @@ impl Builder {
             max_blocking_threads: 512,
             keep_alive: Duration::from_secs(10),
             stack_size: None,
+            monitor: None,
+            longblock: None,
+        }
+    }
+
+    /// Enables the monitor on `addr` (curio's `ps`, `where`, `cancel`,
+    /// plus `stats`; see the `curio-monitor` client, or use `nc`). Without
+    /// it, the environment variable `CURIO_MONITOR` enables it: its value is
+    /// the address, or empty (or `1`) for the default `127.0.0.1:48802`.
+    /// Name a non-loopback address only if you mean to expose the monitor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{BufRead, BufReader, Write};
+    /// let rt = curio::Runtime::builder().workers(1).monitor("127.0.0.1:0").build().unwrap();
+    /// let mut conn = std::net::TcpStream::connect(rt.monitor_addr().unwrap()).unwrap();
+    /// conn.write_all(b"quit\n").unwrap();
+    /// let mut text = String::new();
+    /// BufReader::new(conn).read_line(&mut text).unwrap();
+    /// assert!(text.starts_with("Curio Monitor"));
+    /// ```
+    pub fn monitor(&mut self, addr: impl Into<String>) -> &mut Self {
+        self.monitor = Some(addr.into());
+        self
+    }
+
+    /// Reports every poll that holds a worker longer than `threshold`
+    /// (curio's long-block detection): the task's id, name, spawn location
+    /// and the time, on stderr, and in the monitor's `longblock` command.
+    /// Without it, `CURIO_LONGBLOCK` sets it (`50ms`, `1s`, `250us`, or a
+    /// number of milliseconds).
+    pub fn longblock(&mut self, threshold: Duration) -> &mut Self {
+        self.longblock = Some(threshold);
+        self
+    }
+
+    /// The monitor address, from the builder or `CURIO_MONITOR`.
+    pub(crate) fn resolve_monitor(&self) -> io::Result<Option<std::net::SocketAddr>> {
+        let named = match &self.monitor {
+            Some(addr) => Some(addr.clone()),
+            None => std::env::var("CURIO_MONITOR").ok(),
+        };
+        match named.as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("1") | Some("") => crate::monitor::resolve("").map(Some),
+            Some(addr) => crate::monitor::resolve(addr).map(Some),
+        }
+    }
+
+    /// The long-block threshold, from the builder or `CURIO_LONGBLOCK`.
+    pub(crate) fn resolve_longblock(&self) -> io::Result<Option<Duration>> {
+        if let Some(t) = self.longblock {
+            return Ok(Some(t));
+        }
+        match std::env::var("CURIO_LONGBLOCK") {
+            Ok(v) => parse_duration(&v).map(Some).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("CURIO_LONGBLOCK must be a duration such as 50ms, not {v:?}"),
+                )
+            }),
+            Err(_) => Ok(None),
         }
     }
 
@@ -126,9 +193,37 @@ impl Builder {
     }
 }
 
+/// Parses `50ms`, `1s`, `250us` or a plain number of milliseconds.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(split);
+    let value: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "ms" => value / 1e3,
+        "s" => value,
+        "us" => value / 1e6,
+        _ => return None,
+    };
+    Duration::try_from_secs_f64(secs).ok()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Builder;
+    use super::{parse_duration, Builder};
+    use std::time::Duration;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("50ms"), Some(Duration::from_millis(50)));
+        assert_eq!(parse_duration("2s"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("250us"), Some(Duration::from_micros(250)));
+        assert_eq!(parse_duration("75"), Some(Duration::from_millis(75)));
+        assert_eq!(parse_duration("fast"), None);
+        assert_eq!(parse_duration("5m"), None);
+    }
 
     #[test]
     fn workers_come_from_the_builder_then_the_environment() {

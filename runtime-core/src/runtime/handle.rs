@@ -183,6 +183,119 @@ impl Handle {
         Ok(driver)
     }
 
+    /// A snapshot of every live task, sorted by id (what the monitor's `ps`
+    /// shows).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::introspect::TaskState;
+    /// curio::run(async {
+    ///     let me = curio::current_task();
+    ///     let tasks = curio::Handle::current().tasks();
+    ///     let main = tasks.iter().find(|t| t.id == me).unwrap();
+    ///     assert_eq!(main.state, TaskState::Running);
+    ///     assert_eq!(main.name.as_deref(), Some("main"));
+    /// });
+    /// ```
+    pub fn tasks(&self) -> Vec<crate::introspect::TaskInfo> {
+        let mut out = Vec::new();
+        self.shared
+            .registry
+            .for_each(|t| out.push(crate::introspect::TaskInfo::of(t.header())));
+        out.sort_by_key(|t| t.id);
+        out
+    }
+
+    /// Requests cancellation of the live task with id `id`, as
+    /// [`Task::cancel`] does, without waiting for it. Returns false if no
+    /// such task is alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::spawn(std::future::pending::<()>());
+    ///     assert!(curio::Handle::current().cancel_task(kid.id()));
+    ///     assert!(kid.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel_task(&self, id: crate::TaskId) -> bool {
+        self.shared
+            .registry
+            .with_task(id.as_u64(), task::request_cancel)
+            .unwrap_or(false)
+    }
+
+    /// The runtime's statistics (the monitor's `stats`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let stats = curio::Handle::current().stats();
+    ///     assert_eq!(stats.workers.len(), curio::Handle::current().workers());
+    ///     assert!(stats.live_tasks >= 1);
+    /// });
+    /// ```
+    pub fn stats(&self) -> crate::introspect::RuntimeStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let shared = &*self.shared;
+        crate::introspect::RuntimeStats {
+            workers: shared
+                .remotes
+                .iter()
+                .map(|r| crate::introspect::WorkerStats {
+                    // ORDERING: Relaxed; statistics counters.
+                    polls: r.metrics.polls.load(Relaxed),
+                    steals: r.metrics.steals.load(Relaxed),
+                    parks: r.metrics.parks.load(Relaxed),
+                    queue_depth: r.stealer.len(),
+                })
+                .collect(),
+            injector_depth: shared.injector.len(),
+            live_tasks: shared.registry.len(),
+            blocking_threads: shared.blocking.threads(),
+            // ORDERING: Relaxed; a statistics counter.
+            long_blocks: shared.long_block_count.load(Relaxed),
+            drivers: {
+                let mut list = Vec::new();
+                if let Some(time) = shared.time.get() {
+                    list.push(("timers pending", time.lock().wheel.armed() as u64));
+                }
+                for (name, counter) in shared.driver_stats.lock().iter() {
+                    // ORDERING: Relaxed; a statistics counter.
+                    list.push((*name, counter.load(Relaxed)));
+                }
+                list
+            },
+        }
+    }
+
+    /// Publishes a driver's counter under `name` in [`Handle::stats`] (and
+    /// the monitor's `stats`), e.g. the I/O reactor's events.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{atomic::AtomicU64, Arc};
+    /// curio::run(async {
+    ///     let handle = curio::Handle::current();
+    ///     handle.publish_stat("widgets made", Arc::new(AtomicU64::new(3)));
+    ///     assert!(handle.stats().drivers.contains(&("widgets made", 3)));
+    /// });
+    /// ```
+    pub fn publish_stat(&self, name: &'static str, counter: StdArc<std::sync::atomic::AtomicU64>) {
+        self.shared.driver_stats.lock().push((name, counter));
+    }
+
+    /// The latest polls that held a worker longer than the long-block
+    /// threshold (see [`Builder::longblock`](crate::Builder::longblock)),
+    /// oldest first.
+    pub fn long_blocks(&self) -> Vec<crate::introspect::LongBlock> {
+        self.shared.long_blocks.lock().iter().cloned().collect()
+    }
+
     /// The number of worker threads.
     pub fn workers(&self) -> usize {
         self.shared.remotes.len()

@@ -16,6 +16,7 @@ pub use handle::Handle;
 
 use crate::blocking;
 use crate::loom::{Arc, AtomicBool, Mutex};
+use crate::monitor::Monitor;
 use crate::scheduler::{idle::Idle, park::Parker, queue, worker, Remote, Shared};
 use crate::task::{Registry, Task};
 use crossbeam_utils::CachePadded;
@@ -45,6 +46,8 @@ pub struct Runtime {
     handle: Handle,
     /// The worker threads.
     workers: Vec<JoinHandle<()>>,
+    /// The monitor, when enabled.
+    monitor: Option<Monitor>,
 }
 
 impl Runtime {
@@ -64,6 +67,7 @@ impl Runtime {
 
     /// Starts the threads of a runtime.
     fn start(builder: &Builder, num_workers: usize) -> io::Result<Runtime> {
+        crate::introspect::install_sync_hooks();
         let mut cores = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
         for index in 0..num_workers {
@@ -86,11 +90,24 @@ impl Runtime {
             threads: Mutex::new(Vec::new()),
             on_shutdown: Mutex::new(Vec::new()),
             drivers: Mutex::new(Vec::new()),
+            driver_stats: Mutex::new(Vec::new()),
+            longblock: builder.resolve_longblock()?,
+            long_blocks: Mutex::new(std::collections::VecDeque::new()),
+            long_block_count: crate::loom::AtomicU64::new(0),
+            time: std::sync::OnceLock::new(),
         });
         let mut rt = Runtime {
             handle: Handle { shared },
             workers: Vec::with_capacity(num_workers),
+            monitor: None,
         };
+        if let Some(addr) = builder.resolve_monitor()? {
+            rt.monitor = Some(Monitor::start(
+                addr,
+                rt.handle.clone(),
+                &builder.thread_name,
+            )?);
+        }
         for (index, core) in cores.into_iter().enumerate() {
             let shared = rt.handle.shared.clone();
             let mut thread =
@@ -103,6 +120,19 @@ impl Runtime {
             rt.workers.push(join);
         }
         Ok(rt)
+    }
+
+    /// The address the monitor listens on, when it is enabled (see
+    /// [`Builder::monitor`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(1).monitor("127.0.0.1:0").build().unwrap();
+    /// assert!(rt.monitor_addr().unwrap().ip().is_loopback());
+    /// ```
+    pub fn monitor_addr(&self) -> Option<std::net::SocketAddr> {
+        self.monitor.as_ref().map(Monitor::addr)
     }
 
     /// The runtime's handle.
@@ -169,14 +199,14 @@ impl Runtime {
     /// Stops everything; see the module docs for the order.
     fn shutdown(&mut self) {
         let shared = self.handle.shared.clone();
-        if self.workers.is_empty() && shared.is_shutdown() {
-            return;
-        }
         assert!(
             !context::on_worker(),
             "a curio Runtime cannot be dropped inside a task of a runtime: \
              it would wait for its own worker thread"
         );
+        if let Some(monitor) = self.monitor.as_mut() {
+            monitor.stop();
+        }
         shared.begin_shutdown();
         for join in self.workers.drain(..) {
             // A worker only panics on an internal bug; shutdown goes on.

@@ -3,7 +3,7 @@
 //! One worker thread per core. Each owns a local FIFO queue and a LIFO
 //! slot for the task it just woke (so a message and its reply are handled
 //! back to back); tasks scheduled from outside any worker go to one shared
-//! injector, which workers also check every [`GLOBAL_QUEUE_INTERVAL`]
+//! injector, which workers also check every `GLOBAL_QUEUE_INTERVAL`
 //! ticks so remote work is never starved. An idle worker steals half of a
 //! random victim's queue; at most about half of the workers search at once,
 //! and a parked worker is woken only when nobody is searching (`idle.rs`).
@@ -53,13 +53,24 @@ pub(crate) struct Shared {
     pub(crate) blocking: blocking::Pool,
     /// Worker cores handed back when their threads exit, dropped at
     /// shutdown after every task was cancelled.
-    pub(crate) cores: Mutex<Vec<Box<worker::Core>>>,
+    pub(crate) cores: Mutex<Vec<worker::Core>>,
     /// Threads of `spawn_thread`, joined at shutdown.
     pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     /// Functions that stop drivers (timer, reactor) at shutdown, in order.
     pub(crate) on_shutdown: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
+    /// Report polls that hold a worker longer than this.
+    pub(crate) longblock: Option<std::time::Duration>,
+    /// Long blocks seen since the start.
+    pub(crate) long_block_count: AtomicU64,
+    /// The latest long blocks, newest last.
+    pub(crate) long_blocks: Mutex<std::collections::VecDeque<crate::introspect::LongBlock>>,
+    /// Counters that drivers publish for `stats` (`Handle::publish_stat`).
+    pub(crate) driver_stats:
+        Mutex<Vec<(&'static str, std::sync::Arc<std::sync::atomic::AtomicU64>)>>,
     /// Drivers started on first use by extension crates (`Handle::driver`).
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+    /// The timer driver, started on first use (`time/driver.rs`).
+    pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
 }
 
 /// What the other workers may see of one worker.
@@ -127,6 +138,33 @@ impl Shared {
         if let Some(index) = self.idle.worker_to_notify() {
             self.remotes[index].parker.unpark();
         }
+    }
+
+    /// Reports a poll that held worker `worker` for `took` (long-block
+    /// detection): on stderr, and in the list the monitor shows.
+    pub(crate) fn record_long_block(
+        &self,
+        header: &crate::task::raw::Header,
+        worker: usize,
+        took: std::time::Duration,
+    ) {
+        /// How many long blocks are kept for the monitor.
+        const KEEP: usize = 16;
+        let block = crate::introspect::LongBlock {
+            id: header.id,
+            name: header.name.as_deref().map(str::to_owned),
+            spawned_at: header.location,
+            worker,
+            duration: took,
+        };
+        eprintln!("curio: long block: {block}");
+        // ORDERING: Relaxed; a statistics counter.
+        self.long_block_count.fetch_add(1, Relaxed);
+        let mut list = self.long_blocks.lock();
+        if list.len() == KEEP {
+            list.pop_front();
+        }
+        list.push_back(block);
     }
 
     /// Whether any queue holds work (idle.rs rule 3).

@@ -14,6 +14,17 @@ mod imp {
     use super::Notified;
     use crossbeam_deque::Steal;
 
+    /// Retries `steal` while crossbeam asks for a retry.
+    fn retry(mut steal: impl FnMut() -> Steal<Notified>) -> Option<Notified> {
+        loop {
+            match steal() {
+                Steal::Success(t) => return Some(t),
+                Steal::Empty => return None,
+                Steal::Retry => crate::loom::spin_loop(),
+            }
+        }
+    }
+
     /// A worker's own queue: FIFO, pushed and popped by its owner only.
     pub(crate) struct Local(crossbeam_deque::Worker<Notified>);
 
@@ -46,18 +57,17 @@ mod imp {
         /// Moves about half of the victim's tasks into `dest` and returns
         /// one of them.
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local) -> Option<Notified> {
-            loop {
-                match self.0.steal_batch_and_pop(&dest.0) {
-                    Steal::Success(t) => return Some(t),
-                    Steal::Empty => return None,
-                    Steal::Retry => crate::loom::spin_loop(),
-                }
-            }
+            retry(|| self.0.steal_batch_and_pop(&dest.0))
         }
 
         /// Whether the victim's queue looks empty.
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
+        }
+
+        /// The number of tasks in the victim's queue.
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
         }
     }
 
@@ -74,29 +84,22 @@ mod imp {
 
         /// Pops one task.
         pub(crate) fn pop(&self) -> Option<Notified> {
-            loop {
-                match self.0.steal() {
-                    Steal::Success(t) => return Some(t),
-                    Steal::Empty => return None,
-                    Steal::Retry => crate::loom::spin_loop(),
-                }
-            }
+            retry(|| self.0.steal())
         }
 
         /// Moves a batch into `dest` and returns one task of it.
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local) -> Option<Notified> {
-            loop {
-                match self.0.steal_batch_and_pop(&dest.0) {
-                    Steal::Success(t) => return Some(t),
-                    Steal::Empty => return None,
-                    Steal::Retry => crate::loom::spin_loop(),
-                }
-            }
+            retry(|| self.0.steal_batch_and_pop(&dest.0))
         }
 
         /// Whether the injector looks empty.
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
+        }
+
+        /// The number of queued tasks.
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
         }
     }
 }
@@ -106,6 +109,18 @@ mod imp {
     use super::Notified;
     use crate::loom::{Arc, Mutex};
     use std::collections::VecDeque;
+
+    /// Moves the front task and half of the rest of `src` into `dest`,
+    /// returning the front one.
+    fn steal_half(src: &Mutex<VecDeque<Notified>>, dest: &Local) -> Option<Notified> {
+        let mut src = src.lock();
+        let first = src.pop_front()?;
+        let n = src.len() / 2;
+        let batch: Vec<_> = src.drain(..n).collect();
+        drop(src);
+        dest.0.lock().extend(batch);
+        Some(first)
+    }
 
     /// A worker's own queue (loom stand-in).
     pub(crate) struct Local(Arc<Mutex<VecDeque<Notified>>>);
@@ -137,18 +152,17 @@ mod imp {
     impl Stealer {
         /// Moves half of the victim's tasks into `dest`, returning one.
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local) -> Option<Notified> {
-            let mut src = self.0.lock();
-            let first = src.pop_front()?;
-            let n = src.len() / 2;
-            let batch: Vec<_> = src.drain(..n).collect();
-            drop(src);
-            dest.0.lock().extend(batch);
-            Some(first)
+            steal_half(&self.0, dest)
         }
 
         /// Whether the victim's queue is empty.
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
+        }
+
+        /// The number of tasks in the victim's queue.
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
         }
     }
 
@@ -170,18 +184,17 @@ mod imp {
 
         /// Moves up to half the tasks into `dest`, returning one.
         pub(crate) fn steal_batch_and_pop(&self, dest: &Local) -> Option<Notified> {
-            let mut src = self.0.lock();
-            let first = src.pop_front()?;
-            let n = src.len() / 2;
-            let batch: Vec<_> = src.drain(..n).collect();
-            drop(src);
-            dest.0.lock().extend(batch);
-            Some(first)
+            steal_half(&self.0, dest)
         }
 
         /// Whether the injector is empty.
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
+        }
+
+        /// The number of queued tasks.
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
         }
     }
 }

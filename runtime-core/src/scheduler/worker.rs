@@ -76,7 +76,7 @@ pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
         .with(|w| w.borrow_mut().take())
         .expect("worker context");
     let core = cx.core.into_inner();
-    shared.cores.lock().push(core);
+    shared.cores.lock().push(*core);
 }
 
 impl WorkerContext {
@@ -117,7 +117,18 @@ impl WorkerContext {
             core.index
         };
         WorkerMetrics::bump(&shared.remotes[index].metrics.polls);
-        task.run();
+        match shared.longblock {
+            None => task.run(),
+            Some(limit) => {
+                let task_ref = task.task_ref();
+                let start = std::time::Instant::now();
+                task.run();
+                let took = start.elapsed();
+                if took >= limit {
+                    shared.record_long_block(task_ref.raw().header(), index, took);
+                }
+            }
+        }
     }
 
     /// Steals from another worker or the injector, starting to search if
@@ -222,7 +233,11 @@ impl Core {
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
         self.tick = self.tick.wrapping_add(1);
         if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
-            if let Some(task) = shared.injector.pop() {
+            // A batch, not one task: while the local queue never empties (a
+            // task that keeps yielding), this is the only way remote work
+            // comes in, and one task per interval would drain the injector
+            // at a trickle. The batch queues behind the local tasks.
+            if let Some(task) = shared.injector.steal_batch_and_pop(&self.run_queue) {
                 return Some(task);
             }
         }

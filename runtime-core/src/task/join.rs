@@ -132,16 +132,31 @@ impl<T> Task<T> {
     }
 }
 
+impl<T> Task<T> {
+    /// Requests cancellation without waiting (rule 5); false if the task had
+    /// already completed. Used where waiting is impossible (a dropped
+    /// `TaskGroup`).
+    pub(crate) fn request_cancel(&self) -> bool {
+        request_cancel(self.raw)
+    }
+}
+
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if crate::scheduler::coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut out: Poll<Result<T, TaskError>> = Poll::Pending;
         let dst = (&mut out as *mut Poll<Result<T, TaskError>>).cast::<()>();
         // SAFETY: `out` has the type the task's vtable writes, since a handle
         // is made only by `task::new_task` with the future's output type, and
         // this handle owns JOIN_INTEREST.
         unsafe { self.raw.try_read_output(dst, cx.waker()) };
+        if out.is_pending() {
+            crate::introspect::report(crate::introspect::TaskState::TaskJoin, None);
+        }
         out
     }
 }
@@ -197,6 +212,8 @@ impl<T> Future for Cancel<'_, T> {
         if raw.poll_complete(cx.waker()) {
             Poll::Ready(requested)
         } else {
+            // As in curio, a blocking cancel waits in TASK_JOIN.
+            crate::introspect::report(crate::introspect::TaskState::TaskJoin, None);
             Poll::Pending
         }
     }

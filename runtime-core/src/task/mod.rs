@@ -2,10 +2,10 @@
 //!
 //! # Layout
 //!
-//! A task is a single heap cell (`raw.rs`): a type-independent [`Header`]
+//! A task is a single heap cell (`raw.rs`): a type-independent `Header`
 //! (state word, vtable, id, name, spawn location, counters), the scheduler
 //! handle `S`, and a stage holding the future, then its outcome. Wakers,
-//! queue entries ([`Notified`]), registry entries ([`TaskRef`]) and the
+//! queue entries (`Notified`), registry entries (`TaskRef`) and the
 //! user's [`Task<T>`] all point at the cell.
 //!
 //! # State
@@ -77,7 +77,7 @@ pub use id::TaskId;
 pub use join::{Cancel, Join, Task};
 pub(crate) use raw::RawTask;
 pub(crate) use registry::Registry;
-pub use yield_now::{yield_now, YieldNow};
+pub use yield_now::{consume_budget, yield_now, ConsumeBudget, YieldNow};
 
 use state::TransitionToCancel;
 use std::future::Future;
@@ -134,6 +134,12 @@ impl Notified {
     /// Wraps a reference made for queueing.
     pub(crate) fn from_raw(raw: RawTask) -> Notified {
         Notified { raw }
+    }
+
+    /// A new reference to the task, to read its header after running it.
+    pub(crate) fn task_ref(&self) -> TaskRef {
+        self.raw.ref_inc();
+        TaskRef { raw: self.raw }
     }
 
     /// Runs the task: polls it, or delivers its cancellation.
@@ -230,6 +236,18 @@ pub fn try_current_task() -> Option<TaskId> {
 /// curio::run(async {
 ///     let kid = curio::spawn(async { "done" });
 ///     assert_eq!(kid.await.unwrap(), "done");
+/// });
+/// ```
+///
+/// The task may move between worker threads, so its future must be `Send`:
+///
+/// ```compile_fail
+/// curio::run(async {
+///     let rc = std::rc::Rc::new(1);
+///     curio::spawn(async move {
+///         curio::yield_now().await;
+///         drop(rc);
+///     });
 /// });
 /// ```
 #[track_caller]

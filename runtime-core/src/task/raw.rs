@@ -9,7 +9,8 @@ use super::error::TaskError;
 use super::id::TaskId;
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::{Notified, Schedule};
-use crate::loom::{AtomicU32, AtomicU64, AtomicUsize, UnsafeCell};
+use crate::introspect::TaskState;
+use crate::loom::{AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, UnsafeCell};
 use std::cell::Cell as StdCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -40,8 +41,103 @@ pub(crate) struct Header {
     /// Depth of open `disable_cancellation` scopes (written only by the
     /// task itself, while it runs).
     pub(crate) shield: AtomicU32,
+    /// The state the task last reported waiting in (a `TaskState` code),
+    /// reset at each poll (written only by the task itself).
+    wait_state: AtomicU8,
+    /// Where the task last reported waiting, or null; always a
+    /// `&'static Location` when set.
+    wait_location: AtomicPtr<Location<'static>>,
+    /// When the sleep the task waits in ends (`introspect::encode`), or 0.
+    sleep_deadline: AtomicU64,
+    /// The earliest deadline of the timeouts around its last suspension
+    /// (`introspect::encode`), or 0.
+    timeout_deadline: AtomicU64,
     /// The waker of the `Task<T>` handle's last poll (rule 6).
     join_waker: UnsafeCell<Option<Waker>>,
+}
+
+impl Header {
+    /// Records the wait the task is entering (introspect.rs).
+    #[cfg_attr(curio_no_introspect, allow(dead_code))]
+    pub(crate) fn set_wait(&self, state: u8, location: Option<&'static Location<'static>>) {
+        let ptr = location.map_or(std::ptr::null_mut(), |l| {
+            l as *const Location<'static> as *mut Location<'static>
+        });
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.wait_state.store(state, Relaxed);
+        self.wait_location.store(ptr, Relaxed);
+    }
+
+    /// Forgets the last reported wait; called as each poll begins.
+    #[cfg_attr(curio_no_introspect, allow(dead_code))]
+    fn reset_wait(&self) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.wait_state.store(TaskState::FutureWait as u8, Relaxed);
+        self.wait_location.store(std::ptr::null_mut(), Relaxed);
+        self.sleep_deadline.store(0, Relaxed);
+        self.timeout_deadline.store(0, Relaxed);
+    }
+
+    /// Records the deadline of the sleep the task waits in.
+    pub(crate) fn set_sleep_deadline(&self, code: u64) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        self.sleep_deadline.store(code, Relaxed);
+    }
+
+    /// Records a timeout around the task's suspension, keeping the earliest.
+    pub(crate) fn add_timeout_deadline(&self, code: u64) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        let cur = self.timeout_deadline.load(Relaxed);
+        if cur == 0 || code < cur {
+            self.timeout_deadline.store(code, Relaxed);
+        }
+    }
+
+    /// The recorded sleep and timeout deadlines (encoded; 0 for none).
+    pub(crate) fn deadlines(&self) -> (u64, u64) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        (
+            self.sleep_deadline.load(Relaxed),
+            self.timeout_deadline.load(Relaxed),
+        )
+    }
+
+    /// The state for the monitor: from the state word while the task runs,
+    /// is queued or has finished; else the last reported wait.
+    pub(crate) fn task_state(&self) -> TaskState {
+        let s = self.state.load();
+        if s.is_complete() {
+            TaskState::Terminated
+        } else if s.is_running() {
+            TaskState::Running
+        } else if s.is_notified() {
+            TaskState::Ready
+        } else {
+            // ORDERING: Relaxed; an observation for the monitor only.
+            TaskState::from_code(self.wait_state.load(Relaxed))
+        }
+    }
+
+    /// Where the task last reported waiting.
+    pub(crate) fn wait_location(&self) -> Option<&'static Location<'static>> {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        let ptr = self.wait_location.load(Relaxed);
+        // SAFETY: the pointer is null or was made from a `&'static Location`
+        // in `set_wait`, so it is valid for the whole program.
+        unsafe { ptr.as_ref() }
+    }
+
+    /// How many times the task was polled.
+    pub(crate) fn polls(&self) -> u64 {
+        // ORDERING: Relaxed; a statistics counter.
+        self.polls.load(Relaxed)
+    }
+
+    /// Whether a cancel request was made (rule 5); read by timeouts and
+    /// `check_cancellation` (`cancel.rs`).
+    pub(crate) fn is_cancel_requested(&self) -> bool {
+        self.state.load().is_cancelled()
+    }
 }
 
 /// The functions of one concrete `Cell<F, S>`.
@@ -134,6 +230,10 @@ impl RawTask {
                 owner_key: AtomicUsize::new(usize::MAX),
                 polls: AtomicU64::new(0),
                 shield: AtomicU32::new(0),
+                wait_state: AtomicU8::new(TaskState::FutureWait as u8),
+                wait_location: AtomicPtr::new(std::ptr::null_mut()),
+                sleep_deadline: AtomicU64::new(0),
+                timeout_deadline: AtomicU64::new(0),
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,
@@ -345,7 +445,13 @@ where
     let outcome = if request_only {
         PollOutcome::Pending
     } else {
-        header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+        // The monitor's per-poll bookkeeping; `--cfg curio_no_introspect`
+        // compiles it out, to measure what it costs (BENCHMARKS.md).
+        #[cfg(not(curio_no_introspect))]
+        {
+            header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+            header.reset_wait();
+        }
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
@@ -399,11 +505,15 @@ where
         let waker = ManuallyDrop::new(super::waker::borrowed_waker(raw));
         let mut cx = Context::from_waker(&waker);
         self.stage.with_mut(|stage| {
-            // SAFETY: RUNNING gives exclusive access (caller's contract);
-            // the future is never moved out of the cell until dropped, so
-            // pinning it in place is sound.
-            match unsafe { &mut *stage } {
-                Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
+            // SAFETY: RUNNING gives exclusive access (caller's contract).
+            let stage = unsafe { &mut *stage };
+            match stage {
+                Stage::Running(fut) => {
+                    // SAFETY: the future is never moved out of the cell
+                    // until it is dropped in place, so pinning it is sound.
+                    let fut = unsafe { Pin::new_unchecked(fut) };
+                    fut.poll(&mut cx)
+                }
                 _ => unreachable!("a task was polled after it completed"),
             }
         })

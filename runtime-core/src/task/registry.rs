@@ -86,6 +86,40 @@ impl Registry {
         task
     }
 
+    /// Calls `f` on every live task, one shard locked at a time.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            for t in shard.slots.iter().flatten() {
+                f(t.raw());
+            }
+        }
+    }
+
+    /// Calls `f` on the live task with this id, if there is one, with its
+    /// shard locked (so the task stays alive meanwhile).
+    pub(crate) fn with_task<R>(&self, id: u64, f: impl FnOnce(RawTask) -> R) -> Option<R> {
+        let shard = self.shards[(id as usize) & self.mask].lock();
+        let raw = shard
+            .slots
+            .iter()
+            .flatten()
+            .map(TaskRef::raw)
+            .find(|t| t.header().id.as_u64() == id)?;
+        Some(f(raw))
+    }
+
+    /// The number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                let s = s.lock();
+                s.slots.len() - s.free.len()
+            })
+            .sum()
+    }
+
     /// Closes every shard and returns the tasks still registered.
     pub(crate) fn close_and_drain(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();

@@ -22,6 +22,45 @@ pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
 
+/// Spends one unit of the task's cooperative budget, yielding to the other
+/// tasks when it is used up.
+///
+/// curio's own operations (joins, sockets, primitives) do this already; call
+/// it in a loop that only does work of its own, so it cannot hold a worker
+/// for long. Outside a task it returns at once.
+///
+/// # Examples
+///
+/// ```
+/// curio::run(async {
+///     let mut sum = 0u64;
+///     for i in 0..10_000 {
+///         sum += i;
+///         curio::task::consume_budget().await;
+///     }
+///     assert_eq!(sum, 49_995_000);
+/// });
+/// ```
+pub fn consume_budget() -> ConsumeBudget {
+    ConsumeBudget { _priv: () }
+}
+
+/// The future of [`consume_budget`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct ConsumeBudget {
+    /// Keeps the type opaque.
+    _priv: (),
+}
+
+impl Future for ConsumeBudget {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        crate::scheduler::coop::poll_proceed(cx)
+    }
+}
+
 /// The future of [`yield_now`].
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]

@@ -1,0 +1,41 @@
+//! Runs the `kid` example (curio's tutorial) at a hundredth of its speed
+//! and checks what it prints.
+
+#[allow(dead_code)]
+#[path = "../examples/kid.rs"]
+mod kid;
+
+#[test]
+fn kid_saves_work_when_cancelled() {
+    let lines = kid::run(0.005);
+    let pos = |l: &str| {
+        lines
+            .iter()
+            .position(|x| x == l)
+            .unwrap_or_else(|| panic!("missing line {l:?} in {lines:#?}"))
+    };
+    let order = [
+        "Can I play?",
+        "Yes, go play",
+        "Building the Millenium Falcon in Minecraft",
+        "T-minus 1",
+        "We're leaving!",
+        "I warned you!",
+        "Fine. Saving my work.",
+        "Leaving!",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            pos(pair[0]) < pos(pair[1]),
+            "{pair:?} out of order: {lines:#?}"
+        );
+    }
+    let countdown: Vec<_> = lines.iter().filter(|l| l.starts_with("T-minus")).collect();
+    assert_eq!(countdown.len(), 10);
+    for name in ["Max", "Lillian", "Thomas"] {
+        assert!(pos(&format!("Hi, my name is {name}")) < pos("I warned you!"));
+        let home = pos(&format!("{name} going home"));
+        assert!(pos("I warned you!") < home && home < pos("Fine. Saving my work."));
+    }
+    assert_eq!(lines.last().map(String::as_str), Some("Leaving!"));
+}

@@ -1,0 +1,252 @@
+//! The monitor: `ps`, `where`, `cancel`, `stats`, garbage input, and an
+//! answer while every worker is blocked.
+
+mod support;
+
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// A monitor session over a plain TCP connection.
+struct Session {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Session {
+    fn open(rt: &curio::Runtime) -> Session {
+        let conn = TcpStream::connect(rt.monitor_addr().expect("monitor enabled")).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let writer = conn.try_clone().unwrap();
+        let mut s = Session {
+            reader: BufReader::new(conn),
+            writer,
+        };
+        s.until_prompt();
+        s
+    }
+
+    /// Reads until the next prompt; returns the text before it.
+    fn until_prompt(&mut self) -> String {
+        let mut text = Vec::new();
+        let prompt = b"curio > ";
+        let mut byte = [0u8; 1];
+        while !text.ends_with(prompt) {
+            let n = self.reader.read(&mut byte).expect("monitor answers");
+            assert!(
+                n == 1,
+                "monitor closed early: {}",
+                String::from_utf8_lossy(&text)
+            );
+            text.push(byte[0]);
+        }
+        text.truncate(text.len() - prompt.len());
+        String::from_utf8(text).unwrap()
+    }
+
+    fn cmd(&mut self, line: &str) -> String {
+        self.writer
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+        self.until_prompt()
+    }
+}
+
+fn monitored(workers: usize) -> curio::Runtime {
+    monitored_named(workers, "curio-worker")
+}
+
+fn monitored_named(workers: usize, name: &str) -> curio::Runtime {
+    curio::Runtime::builder()
+        .workers(workers)
+        .thread_name(name)
+        .monitor("127.0.0.1:0")
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn ps_lists_tasks_with_their_states_and_where_names_the_line() {
+    let rt = monitored(2);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let parent_line = line!() + 1;
+    let sleeper = rt.handle().spawn(async move {
+        let builder = curio::task::Builder::new().name("kid");
+        let kid_line = line!() + 1;
+        let kid = builder.spawn(std::future::pending::<()>());
+        let _ = ready_tx.send((kid.id(), kid_line));
+        kid.await // the parent waits here (TASK_JOIN)
+    });
+    let (kid, kid_line) = ready_rx.recv().unwrap();
+    let parent = sleeper.id();
+    let mut s = Session::open(&rt);
+    let mut ps = String::new();
+    support::wait_until(Duration::from_secs(10), "parent to wait", || {
+        ps = s.cmd("ps");
+        ps.lines()
+            .any(|l| l.starts_with(&format!("{parent} ")) && l.contains("TASK_JOIN"))
+    });
+    assert!(
+        ps.starts_with("Task   State        Cycles     Timeout Sleep   Task"),
+        "{ps}"
+    );
+    let kid_row = ps
+        .lines()
+        .find(|l| l.starts_with(&format!("{kid} ")))
+        .expect("kid listed");
+    let cols: Vec<_> = kid_row.split_whitespace().collect();
+    assert_eq!(cols[0], kid.to_string());
+    assert_eq!(cols[1], "FUTURE_WAIT");
+    assert_eq!(cols[3], "None");
+    assert_eq!(cols.last(), Some(&"kid"));
+    let parent_row = ps
+        .lines()
+        .find(|l| l.starts_with(&format!("{parent} ")))
+        .unwrap();
+    assert!(
+        parent_row.ends_with(&format!("tests/monitor.rs:{parent_line}")),
+        "{parent_row}"
+    );
+
+    let w = s.cmd(&format!("where {kid}"));
+    assert!(
+        w.contains(&format!("spawned at tests/monitor.rs:{kid_line}:")),
+        "{w}"
+    );
+
+    let c = s.cmd(&format!("cancel {kid}"));
+    assert!(c.contains(&format!("Cancelling task {kid}")), "{c}");
+    let err = rt.block_on(sleeper).unwrap().unwrap_err();
+    assert!(err.is_cancelled());
+    assert!(s.cmd(&format!("cancel {kid}")).contains("No task"));
+}
+
+#[test]
+fn garbage_gets_an_error_line_and_the_session_stays_open() {
+    let rt = monitored(1);
+    let mut s = Session::open(&rt);
+    assert!(s.cmd("frobnicate 7").contains("Unknown command"));
+    assert!(s.cmd("where x").contains("Bad argument"));
+    assert!(s.cmd("where 999999999").contains("No task"));
+    let long = "x".repeat(5000);
+    assert!(s.cmd(&long).contains("Line too long"));
+    assert!(s.cmd("help").contains("ps"));
+    let stats = s.cmd("stats");
+    assert!(
+        stats.contains("Worker") && stats.contains("live tasks"),
+        "{stats}"
+    );
+}
+
+#[test]
+fn the_monitor_answers_while_every_worker_is_blocked() {
+    let rt = monitored(2);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let blockers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            rt.spawn(async move {
+                // Blocks a worker thread on purpose.
+                let _ = rx.lock().unwrap().recv_timeout(Duration::from_secs(20));
+            })
+        })
+        .collect();
+    let mut s = Session::open(&rt);
+    let ps = s.cmd("ps");
+    assert!(ps.contains("RUNNING"), "{ps}");
+    drop(tx);
+    for b in blockers {
+        rt.block_on(b).unwrap();
+    }
+}
+
+#[test]
+fn long_blocks_are_recorded() {
+    let rt = curio::Runtime::builder()
+        .workers(1)
+        .longblock(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        curio::task::Builder::new()
+            .name("sleepy")
+            .spawn(async { std::thread::sleep(Duration::from_millis(60)) })
+            .await
+            .unwrap();
+    });
+    let blocks = rt.handle().long_blocks();
+    let b = blocks
+        .iter()
+        .find(|b| b.name.as_deref() == Some("sleepy"))
+        .expect("recorded");
+    assert!(b.duration >= Duration::from_millis(60));
+    assert!(b.to_string().contains("tests/monitor.rs"));
+    assert!(rt.handle().stats().long_blocks >= 1);
+}
+
+#[test]
+fn the_monitor_thread_is_joined_at_shutdown() {
+    let rt = monitored_named(1, "mjoin");
+    let addr = rt.monitor_addr().unwrap();
+    let _s = Session::open(&rt);
+    assert_eq!(
+        support::threads_named("mjoin-monitor").len(),
+        2,
+        "acceptor and one client"
+    );
+    drop(rt);
+    assert!(support::threads_named("mjoin-monitor").is_empty());
+    assert!(TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err());
+}
+
+#[test]
+fn a_sleeping_task_shows_time_sleep_and_its_deadlines() {
+    let rt = monitored(1);
+    let sleep_line = line!() + 3;
+    let sleeper = rt.spawn(async {
+        let _ = curio::timeout_after(Duration::from_secs(30), async {
+            curio::sleep(Duration::from_secs(20)).await;
+        })
+        .await;
+    });
+    let mut s = Session::open(&rt);
+    let mut row = String::new();
+    support::wait_until(Duration::from_secs(10), "the sleeper to sleep", || {
+        let ps = s.cmd("ps");
+        row = ps
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", sleeper.id())))
+            .unwrap_or("")
+            .to_owned();
+        row.contains("TIME_SLEEP")
+    });
+    let cols: Vec<_> = row.split_whitespace().collect();
+    let timeout: f64 = cols[3].parse().expect("a timeout in seconds");
+    let sleep: f64 = cols[4].parse().expect("a sleep in seconds");
+    assert!(timeout > 25.0 && timeout <= 30.0, "{row}");
+    assert!(sleep > 15.0 && sleep <= 20.0, "{row}");
+    let w = s.cmd(&format!("where {}", sleeper.id()));
+    assert!(
+        w.contains(&format!(
+            "waiting (TIME_SLEEP) at tests/monitor.rs:{sleep_line}:"
+        )),
+        "{w}"
+    );
+}
+
+#[test]
+fn stats_count_pending_timers() {
+    let rt = monitored(1);
+    let sleeper = rt.spawn(curio::sleep(Duration::from_secs(30)));
+    let mut s = Session::open(&rt);
+    let mut stats = String::new();
+    support::wait_until(Duration::from_secs(10), "the timer to be armed", || {
+        stats = s.cmd("stats");
+        stats
+            .lines()
+            .any(|l| l.starts_with("timers pending") && l.ends_with(" 1"))
+    });
+    drop(sleeper);
+}
