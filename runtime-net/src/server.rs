@@ -9,11 +9,10 @@
 //!
 //! When `accept` fails because the process or the system is out of file
 //! descriptors (or buffers), the connection stays queued in the kernel; the
-//! loop backs off (1 ms doubling up to 100 ms, on the reactor's coarse
-//! timer) and tries again, so the server keeps serving once descriptors
+//! loop backs off (1 ms doubling up to 100 ms, on the runtime's timer)
+//! and tries again, so the server keeps serving once descriptors
 //! are freed.
 
-use crate::reactor::sleep;
 use crate::{TcpListener, TcpStream, UnixListener, UnixStream};
 use runtime_core::{Handle, Task};
 use std::any::Any;
@@ -252,7 +251,7 @@ where
                 };
                 backoff = Some(delay);
                 clients.reap();
-                sleep(delay).await?;
+                runtime_core::time::sleep(delay).await;
             }
             Err(e) if transient(&e) => {}
             Err(e) => return Err(e),

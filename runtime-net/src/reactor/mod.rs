@@ -45,7 +45,7 @@ mod registration;
 mod thread;
 
 pub(crate) use registration::PollEvented;
-pub(crate) use thread::{sleep, Reactor};
+pub(crate) use thread::Reactor;
 
 use parking_lot::Mutex;
 use std::io;

@@ -2,10 +2,12 @@
 //! life, and the loop that runs an operation when the source is ready.
 
 use super::{Direction, Reactor, ScheduledIo, CLOSED};
+use runtime_core::introspect::{self, TaskState};
 use runtime_core::scheduler::coop;
 use socket2::SockRef;
 use std::io::{self, Read};
 use std::os::fd::AsFd;
+use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -48,6 +50,7 @@ impl<S: mio::event::Source> PollEvented<S> {
     /// block, and gives its result.
     ///
     /// Spends one unit of the task's cooperative budget first.
+    #[track_caller]
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
@@ -61,7 +64,14 @@ impl<S: mio::event::Source> PollEvented<S> {
             let event = match self.shared.poll_ready(cx, dir) {
                 Poll::Ready(Ok(event)) => event,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    let state = match dir {
+                        Direction::Read => TaskState::ReadWait,
+                        Direction::Write => TaskState::WriteWait,
+                    };
+                    introspect::waiting(state, Location::caller());
+                    return Poll::Pending;
+                }
             };
             match op(&self.io) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

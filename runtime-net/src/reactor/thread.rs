@@ -1,22 +1,22 @@
-//! The reactor thread: the source table, the poll loop, the coarse timer
-//! and start/stop through `Handle::driver`.
+//! The reactor thread: the source table, the poll loop, and start/stop
+//! through `Handle::driver`.
 
 use super::{event_bits, ScheduledIo, CLOSED, SHUTDOWN};
 use parking_lot::Mutex;
 use runtime_core::Handle;
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 /// The token of the reactor's own `mio::Waker`.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 /// Events fetched by one `poll` call at most.
 const EVENTS_CAPACITY: usize = 1024;
+
+/// What `Handle::driver` calls at shutdown: stops and joins the thread.
+type StopFn = Box<dyn FnOnce() + Send>;
 
 /// One slot of the source table.
 struct Slot {
@@ -49,25 +49,18 @@ impl Sources {
     }
 }
 
-/// A timer waiting in the reactor: wake `waker` at `deadline`.
-struct Timer {
-    /// When to wake.
-    deadline: Instant,
-    /// Whom to wake.
-    waker: Waker,
-}
-
 /// The I/O driver of one runtime: the `mio::Registry` to register sources
 /// with, the source table and the handle of the reactor thread.
 pub(crate) struct Reactor {
     /// A clone of the poll's registry.
     registry: mio::Registry,
-    /// Wakes the reactor thread out of `poll` (for shutdown and timers).
+    /// Wakes the reactor thread out of `poll` at shutdown.
     waker: mio::Waker,
     /// The registered sources.
     sources: Mutex<Sources>,
-    /// Coarse timers (back-off sleeps), few at a time.
-    timers: Mutex<Vec<Timer>>,
+    /// Readiness events delivered, published as the "reactor events"
+    /// statistic of `Handle::stats`.
+    events: Arc<AtomicU64>,
     /// Set by `stop`; the thread exits at its next wakeup.
     stopping: AtomicBool,
     /// The reactor thread, joined by `stop`.
@@ -85,11 +78,11 @@ impl Reactor {
         let handle = Handle::try_current().ok_or_else(|| {
             io::Error::other("curio::net needs a curio runtime: call it from a curio task")
         })?;
-        handle.driver(|_| Reactor::start())
+        handle.driver(Reactor::start)
     }
 
     /// Creates the poll and starts the reactor thread.
-    fn start() -> io::Result<(Arc<Reactor>, Box<dyn FnOnce() + Send>)> {
+    fn start(handle: &Handle) -> io::Result<(Arc<Reactor>, StopFn)> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
@@ -97,7 +90,7 @@ impl Reactor {
             registry,
             waker,
             sources: Mutex::new(Sources::default()),
-            timers: Mutex::new(Vec::new()),
+            events: Arc::new(AtomicU64::new(0)),
             stopping: AtomicBool::new(false),
             thread: Mutex::new(None),
         });
@@ -106,6 +99,7 @@ impl Reactor {
             .name("curio-reactor".into())
             .spawn(move || r.run(poll))?;
         *reactor.thread.lock() = Some(thread);
+        handle.publish_stat("reactor events", reactor.events.clone());
         let r = reactor.clone();
         Ok((reactor, Box::new(move || r.stop())))
     }
@@ -128,8 +122,6 @@ impl Reactor {
         for io in live {
             io.close_with(SHUTDOWN);
         }
-        let timers = std::mem::take(&mut *self.timers.lock());
-        timers.into_iter().for_each(|t| t.waker.wake());
     }
 
     /// The poll loop of the reactor thread.
@@ -137,8 +129,7 @@ impl Reactor {
         let mut events = mio::Events::with_capacity(EVENTS_CAPACITY);
         let mut wake_list: Vec<Waker> = Vec::with_capacity(EVENTS_CAPACITY);
         loop {
-            let timeout = self.next_timeout();
-            if let Err(e) = poll.poll(&mut events, timeout) {
+            if let Err(e) = poll.poll(&mut events, None) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -149,6 +140,7 @@ impl Reactor {
             if self.stopping.load(Ordering::Acquire) {
                 return;
             }
+            let mut delivered = 0;
             {
                 // Rule 4: collect under the lock, wake after it.
                 let sources = self.sources.lock();
@@ -160,36 +152,13 @@ impl Reactor {
                         let bits = event_bits(event);
                         io.set_readiness(bits);
                         io.take_wakers(bits, &mut wake_list);
+                        delivered += 1;
                     }
                 }
             }
-            self.expire_timers(&mut wake_list);
+            // ORDERING: Relaxed; a statistics counter.
+            self.events.fetch_add(delivered, Ordering::Relaxed);
             wake_list.drain(..).for_each(Waker::wake);
-        }
-    }
-
-    /// How long `poll` may block: until the earliest timer, or forever.
-    fn next_timeout(&self) -> Option<Duration> {
-        let timers = self.timers.lock();
-        let earliest = timers.iter().map(|t| t.deadline).min()?;
-        // Round up so a timer never fires early.
-        Some(earliest.saturating_duration_since(Instant::now()) + Duration::from_millis(1))
-    }
-
-    /// Moves the wakers of due timers into `wake_list`.
-    fn expire_timers(&self, wake_list: &mut Vec<Waker>) {
-        let mut timers = self.timers.lock();
-        if timers.is_empty() {
-            return;
-        }
-        let now = Instant::now();
-        let mut i = 0;
-        while i < timers.len() {
-            if timers[i].deadline <= now {
-                wake_list.push(timers.swap_remove(i).waker);
-            } else {
-                i += 1;
-            }
         }
     }
 
@@ -255,57 +224,5 @@ impl Reactor {
         if let Some(io) = io {
             io.close_with(CLOSED);
         }
-    }
-
-    /// Adds a timer and makes the thread recompute its poll timeout.
-    fn add_timer(&self, deadline: Instant, waker: Waker) {
-        self.timers.lock().push(Timer { deadline, waker });
-        let _ = self.waker.wake();
-    }
-}
-
-/// Waits until `duration` has passed, using the reactor's poll timeout as a
-/// coarse timer (about a millisecond of resolution).
-///
-/// runtime-core has no timer on this branch; the servers use this to back
-/// off when `accept` runs out of file descriptors.
-pub(crate) fn sleep(duration: Duration) -> Sleep {
-    Sleep {
-        deadline: Instant::now() + duration,
-        registered: None,
-    }
-}
-
-/// The future of [`sleep`].
-pub(crate) struct Sleep {
-    /// When it completes.
-    deadline: Instant,
-    /// The waker handed to the reactor, if any.
-    registered: Option<Waker>,
-}
-
-impl Future for Sleep {
-    type Output = io::Result<()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if Instant::now() >= self.deadline {
-            return Poll::Ready(Ok(()));
-        }
-        if self
-            .registered
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
-        }
-        let reactor = Reactor::current()?;
-        if reactor.sources.lock().closed {
-            return Poll::Ready(Err(io::Error::other(
-                "the curio runtime's reactor has stopped",
-            )));
-        }
-        reactor.add_timer(self.deadline, cx.waker().clone());
-        self.registered = Some(cx.waker().clone());
-        Poll::Pending
     }
 }
