@@ -19,8 +19,9 @@ const READ_ALL_CHUNK: usize = 64 * 1024;
 /// Get one from [`TcpStream::as_stream`](crate::TcpStream::as_stream)
 /// (borrowing the socket), [`TcpStream::into_stream`](crate::TcpStream::into_stream)
 /// (owning it), or [`SocketStream::new`] over any
-/// `futures_io::AsyncRead + AsyncWrite` value, such as a
-/// [`UnixStream`](crate::UnixStream).
+/// `futures_io::AsyncRead` value, such as a [`UnixStream`](crate::UnixStream)
+/// or a [`ReadHalf`](crate::ReadHalf) (the write methods need
+/// `AsyncWrite`).
 ///
 /// Reads go through a buffer that lives in the stream; writes are not
 /// buffered ([`write`](Self::write) sends everything before it returns),
@@ -64,7 +65,7 @@ pub struct SocketStream<S> {
     max_line: usize,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> SocketStream<S> {
+impl<S> SocketStream<S> {
     /// A stream over `inner` with an empty buffer and the default line
     /// limit ([`DEFAULT_MAX_LINE`]).
     pub fn new(inner: S) -> SocketStream<S> {
@@ -102,7 +103,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SocketStream<S> {
         self.buf.drain(..self.pos);
         (self.inner, self.buf)
     }
+}
 
+impl<S: AsyncRead + Unpin> SocketStream<S> {
     /// Reads up to `max` more bytes from the socket into the buffer and
     /// gives how many came (0 at end of stream). Completes atomically: a
     /// dropped `fill` leaves the buffer as it was.
@@ -251,7 +254,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SocketStream<S> {
             lines.push(line);
         }
     }
+}
 
+impl<S: AsyncWrite + Unpin> SocketStream<S> {
     /// Writes all of `data` and gives its length.
     ///
     /// # Errors
