@@ -109,6 +109,11 @@ pub mod net {
     pub use runtime_net::*;
 }
 
+/// Unix signals as events, delivered through the reactor.
+pub mod signal {
+    pub use runtime_net::signal::*;
+}
+
 /// Entry points of the `#[curio::main]` and `#[curio::test]` expansions.
 #[doc(hidden)]
 pub mod __private {

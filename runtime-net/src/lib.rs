@@ -10,7 +10,8 @@
 //!   [`UdpSocket`], [`UnixListener`], [`UnixStream`], [`UnixDatagram`];
 //! - [`SocketStream`]: curio's `readline` / `read_exactly` / `read_all` /
 //!   `writelines` over any socket, with a bounded line length;
-//! - [`open_connection`], [`tcp_server`], [`unix_server`], [`run_server`].
+//! - [`open_connection`], [`tcp_server`], [`unix_server`], [`run_server`];
+//! - [`signal::SignalEvent`]: Unix signals delivered through the reactor.
 //!
 //! # Examples
 //!
@@ -40,6 +41,7 @@
 
 mod reactor;
 mod server;
+pub mod signal;
 mod stream;
 mod tcp;
 mod udp;
