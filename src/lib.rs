@@ -103,6 +103,17 @@ pub mod runtime {
     pub use runtime_core::runtime::{Builder, Handle, Runtime};
 }
 
+/// Networking: TCP, UDP and Unix sockets on a reactor thread, curio's
+/// buffered streams, and servers.
+pub mod net {
+    pub use runtime_net::*;
+}
+
+/// Unix signals as events, delivered through the reactor.
+pub mod signal {
+    pub use runtime_net::signal::*;
+}
+
 /// Entry points of the `#[curio::main]` and `#[curio::test]` expansions.
 #[doc(hidden)]
 pub mod __private {

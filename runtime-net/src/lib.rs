@@ -1,0 +1,59 @@
+//! Networking for the curio runtime: a reactor thread per runtime, TCP,
+//! UDP and Unix sockets, curio's buffered streams and servers.
+//!
+//! Users reach this crate as `curio::net`. The pieces:
+//!
+//! - the reactor (private): one thread per runtime owning a `mio::Poll`,
+//!   started on first use and joined at shutdown; sockets register once,
+//!   edge-triggered, and tasks wait on a readiness word per socket;
+//! - [`TcpListener`], [`TcpStream`] (and its [`ReadHalf`] / [`WriteHalf`]),
+//!   [`UdpSocket`], [`UnixListener`], [`UnixStream`], [`UnixDatagram`];
+//! - [`SocketStream`]: curio's `readline` / `read_exactly` / `read_all` /
+//!   `writelines` over any socket, with a bounded line length;
+//! - [`open_connection`], [`tcp_server`], [`unix_server`], [`run_server`];
+//! - [`signal::SignalEvent`]: Unix signals delivered through the reactor.
+//!
+//! # Examples
+//!
+//! ```
+//! use curio::net::{TcpListener, TcpStream};
+//!
+//! curio::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let echo = curio::spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let mut buf = [0; 64];
+//!         let n = stream.read(&mut buf).await?;
+//!         stream.write_all(&buf[..n]).await
+//!     });
+//!     let client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"hi").await?;
+//!     let mut buf = [0; 2];
+//!     client.read_exact(&mut buf).await?;
+//!     assert_eq!(&buf, b"hi");
+//!     echo.await.unwrap()
+//! })
+//! .unwrap();
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod reactor;
+mod server;
+pub mod signal;
+mod stream;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use server::{open_connection, run_server, tcp_server, unix_server, HandlerOutput};
+pub use stream::{SocketStream, DEFAULT_MAX_LINE};
+pub use tcp::{ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
+
+/// Listener defaults.
+pub mod listener {
+    pub use crate::tcp::DEFAULT_BACKLOG;
+}

@@ -1,0 +1,274 @@
+//! The reactor: one thread per runtime that owns a `mio::Poll` and turns
+//! readiness events into task wakeups.
+//!
+//! Sockets register once ([`PollEvented`]) edge-triggered for both
+//! directions, and keep a readiness word ([`ScheduledIo`]) that the reactor
+//! thread sets and the tasks clear when an operation would block. Workers
+//! never block in epoll: they only read and clear the word, and park their
+//! waker when it says "not ready".
+//!
+//! # State
+//!
+//! The readiness word of a source packs the readiness bits (`READABLE`,
+//! `WRITABLE`, `READ_CLOSED`, `WRITE_CLOSED`, `ERROR`), two final bits
+//! (`CLOSED`: the socket was closed by its owner; `SHUTDOWN`: the reactor
+//! has stopped) and a 16-bit tick, bumped by every event the reactor
+//! delivers for the source.
+//!
+//! # Invariants
+//!
+//! 1. The reactor sets readiness bits *before* it takes the waiter lock of
+//!    the source to collect wakers; a task registers its waker under that
+//!    lock and re-reads the word while still holding it. Either the task
+//!    sees the bits, or the reactor sees the waker: no wakeup is lost.
+//! 2. A task clears readiness only with the tick it observed when it read
+//!    the bits ([`ScheduledIo::clear_readiness`]). If an event arrived in
+//!    between, the tick differs and the clear is skipped, so an edge is
+//!    never lost to a stale clear.
+//! 3. `READ_CLOSED`, `WRITE_CLOSED`, `CLOSED` and `SHUTDOWN` are final:
+//!    never cleared.
+//! 4. Wakers are collected while the source table lock is held and woken
+//!    after it is released, all the events of one `poll` call together.
+//! 5. New sources start optimistic (readable and writable, tick 0), so the
+//!    first operation is tried at once; if it would block, rule 2 makes the
+//!    clear safe against the reactor's first event.
+//!
+//! # Several waiters
+//!
+//! Each direction keeps a small list of wakers rather than one slot: two
+//! tasks reading the same `Arc`-shared socket both make progress (curio
+//! raises `ResourceBusy` instead; a Rust user expects shared `&self`
+//! operations to work like `&std::net::TcpStream`). A waker is added once
+//! per task (`Waker::will_wake`), and the list is drained on each event.
+
+mod registration;
+mod thread;
+
+pub(crate) use registration::PollEvented;
+pub(crate) use thread::Reactor;
+
+use parking_lot::Mutex;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+
+/// The source can be read without blocking.
+const READABLE: usize = 1 << 0;
+/// The source can be written without blocking.
+const WRITABLE: usize = 1 << 1;
+/// The peer closed its write side (final, rule 3).
+const READ_CLOSED: usize = 1 << 2;
+/// The write side is closed (final, rule 3).
+const WRITE_CLOSED: usize = 1 << 3;
+/// An error is pending on the socket; the next operation reports it.
+const ERROR: usize = 1 << 4;
+/// The owner closed the socket; every operation fails (final, rule 3).
+const CLOSED: usize = 1 << 5;
+/// The reactor stopped; every operation fails (final, rule 3).
+const SHUTDOWN: usize = 1 << 6;
+/// The readiness bits that make a read worth trying.
+const READ_MASK: usize = READABLE | READ_CLOSED | ERROR;
+/// The readiness bits that make a write worth trying.
+const WRITE_MASK: usize = WRITABLE | WRITE_CLOSED | ERROR;
+/// Where the tick starts in the readiness word.
+const TICK_SHIFT: u32 = 16;
+/// The tick's bits once shifted down.
+const TICK_MASK: usize = 0xffff;
+
+/// Which way an operation moves data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Reading, receiving, accepting.
+    Read,
+    /// Writing, sending, connecting.
+    Write,
+}
+
+impl Direction {
+    /// The readiness bits that let an operation of this direction go on.
+    fn mask(self) -> usize {
+        match self {
+            Direction::Read => READ_MASK,
+            Direction::Write => WRITE_MASK,
+        }
+    }
+}
+
+/// What a task saw in the readiness word: the bits and the tick that go
+/// with them (rule 2).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadyEvent {
+    /// The tick at the time of the read.
+    tick: usize,
+    /// The readiness bits of the direction asked for.
+    ready: usize,
+}
+
+/// The wakers parked on one source.
+#[derive(Default)]
+struct Waiters {
+    /// Tasks waiting to read.
+    reader: Vec<Waker>,
+    /// Tasks waiting to write.
+    writer: Vec<Waker>,
+}
+
+/// The shared state of one registered source: its readiness word and its
+/// waiters.
+pub(crate) struct ScheduledIo {
+    /// Readiness bits, final bits and tick (see the module docs, "State").
+    readiness: AtomicUsize,
+    /// Wakers of tasks waiting for readiness, one list per direction.
+    waiters: Mutex<Waiters>,
+}
+
+impl ScheduledIo {
+    /// A source in the optimistic start state (rule 5).
+    fn new() -> ScheduledIo {
+        ScheduledIo {
+            readiness: AtomicUsize::new(READABLE | WRITABLE),
+            waiters: Mutex::new(Waiters::default()),
+        }
+    }
+
+    /// Turns the final bits into the error every operation then returns.
+    fn final_error(word: usize) -> Option<io::Error> {
+        if word & CLOSED != 0 {
+            Some(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the socket was closed",
+            ))
+        } else if word & SHUTDOWN != 0 {
+            Some(io::Error::other("the curio runtime's reactor has stopped"))
+        } else {
+            None
+        }
+    }
+
+    /// Ready when the readiness word allows an operation in `dir`;
+    /// otherwise parks the task's waker (rule 1).
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        // ORDERING: Acquire; pairs with the AcqRel update in `set_readiness`,
+        // so the data the event announces is visible to the operation.
+        let word = self.readiness.load(Ordering::Acquire);
+        if let Some(ready) = Self::check(word, dir) {
+            return Poll::Ready(ready);
+        }
+        let mut waiters = self.waiters.lock();
+        let list = match dir {
+            Direction::Read => &mut waiters.reader,
+            Direction::Write => &mut waiters.writer,
+        };
+        if !list.iter().any(|w| w.will_wake(cx.waker())) {
+            list.push(cx.waker().clone());
+        }
+        // ORDERING: Acquire, under the waiter lock (rule 1): the reactor's
+        // update either happened before this load or will find our waker.
+        let word = self.readiness.load(Ordering::Acquire);
+        match Self::check(word, dir) {
+            Some(ready) => Poll::Ready(ready),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The outcome of a readiness word for `dir`, or `None` to wait.
+    fn check(word: usize, dir: Direction) -> Option<io::Result<ReadyEvent>> {
+        if let Some(e) = Self::final_error(word) {
+            return Some(Err(e));
+        }
+        let ready = word & dir.mask();
+        (ready != 0).then_some(Ok(ReadyEvent {
+            tick: (word >> TICK_SHIFT) & TICK_MASK,
+            ready,
+        }))
+    }
+
+    /// Clears the readiness an operation found stale, unless an event came
+    /// in since it was read (rule 2). Final bits stay (rule 3).
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        let clear = event.ready & !(READ_CLOSED | WRITE_CLOSED);
+        let mut cur = self.readiness.load(Ordering::Acquire);
+        loop {
+            if (cur >> TICK_SHIFT) & TICK_MASK != event.tick {
+                return;
+            }
+            // ORDERING: AcqRel on success; it orders with the reactor's
+            // update through the tick comparison (rule 2).
+            match self.readiness.compare_exchange_weak(
+                cur,
+                cur & !clear,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Adds readiness bits and bumps the tick; called by the reactor.
+    fn set_readiness(&self, bits: usize) {
+        let mut cur = self.readiness.load(Ordering::Acquire);
+        loop {
+            let tick = ((cur >> TICK_SHIFT) + 1) & TICK_MASK;
+            let new = (cur & !(TICK_MASK << TICK_SHIFT)) | bits | (tick << TICK_SHIFT);
+            // ORDERING: AcqRel; the Release half pairs with the Acquire
+            // loads in `poll_ready` and `clear_readiness`.
+            match self.readiness.compare_exchange_weak(
+                cur,
+                new,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Moves the wakers of the directions that `bits` make ready into
+    /// `wake_list` (woken later, rule 4).
+    fn take_wakers(&self, bits: usize, wake_list: &mut Vec<Waker>) {
+        let mut waiters = self.waiters.lock();
+        if bits & (READ_MASK | CLOSED | SHUTDOWN) != 0 {
+            wake_list.append(&mut waiters.reader);
+        }
+        if bits & (WRITE_MASK | CLOSED | SHUTDOWN) != 0 {
+            wake_list.append(&mut waiters.writer);
+        }
+    }
+
+    /// Sets a final bit and wakes every waiter, who then gets an error.
+    fn close_with(&self, bit: usize) {
+        // ORDERING: AcqRel; pairs with the Acquire loads in `poll_ready`.
+        self.readiness.fetch_or(bit, Ordering::AcqRel);
+        let mut wake_list = Vec::new();
+        self.take_wakers(bit, &mut wake_list);
+        wake_list.into_iter().for_each(Waker::wake);
+    }
+}
+
+/// Translates a mio event into readiness bits.
+fn event_bits(event: &mio::event::Event) -> usize {
+    let mut bits = 0;
+    if event.is_readable() {
+        bits |= READABLE;
+    }
+    if event.is_writable() {
+        bits |= WRITABLE;
+    }
+    if event.is_read_closed() {
+        bits |= READ_CLOSED;
+    }
+    if event.is_write_closed() {
+        bits |= WRITE_CLOSED;
+    }
+    if event.is_error() {
+        bits |= ERROR;
+    }
+    bits
+}

@@ -1,0 +1,165 @@
+//! `PollEvented`: a mio source registered with the reactor for its whole
+//! life, and the loop that runs an operation when the source is ready.
+
+use super::{Direction, Reactor, ScheduledIo, CLOSED};
+use runtime_core::introspect::{self, TaskState};
+use runtime_core::scheduler::coop;
+use socket2::SockRef;
+use std::io::{self, Read};
+use std::os::fd::AsFd;
+use std::panic::Location;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// A mio source registered once (edge-triggered, both directions) and
+/// deregistered on drop.
+pub(crate) struct PollEvented<S: mio::event::Source> {
+    /// The socket.
+    io: S,
+    /// Its readiness state, shared with the reactor.
+    shared: Arc<ScheduledIo>,
+    /// Its slot in the reactor's table.
+    token: mio::Token,
+    /// The reactor it is registered with.
+    reactor: Arc<Reactor>,
+}
+
+impl<S: mio::event::Source> PollEvented<S> {
+    /// Registers `io` with the current runtime's reactor.
+    ///
+    /// # Errors
+    ///
+    /// Outside a curio runtime, or if registration fails.
+    pub(crate) fn new(mut io: S) -> io::Result<PollEvented<S>> {
+        let reactor = Reactor::current()?;
+        let (token, shared) = reactor.add(&mut io)?;
+        Ok(PollEvented {
+            io,
+            shared,
+            token,
+            reactor,
+        })
+    }
+
+    /// The socket, for calls that do not wait.
+    pub(crate) fn get_ref(&self) -> &S {
+        &self.io
+    }
+
+    /// Runs `op` once the source is ready in `dir`, as often as it would
+    /// block, and gives its result.
+    ///
+    /// Spends one unit of the task's cooperative budget first.
+    #[track_caller]
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        if coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        loop {
+            let event = match self.shared.poll_ready(cx, dir) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    let state = match dir {
+                        Direction::Read => TaskState::ReadWait,
+                        Direction::Write => TaskState::WriteWait,
+                    };
+                    introspect::waiting(state, Location::caller());
+                    return Poll::Pending;
+                }
+            };
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.shared.clear_readiness(event)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// [`poll_io`](Self::poll_io) as a future.
+    pub(crate) async fn io<R>(
+        &self,
+        dir: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_io(cx, dir, &mut op)).await
+    }
+
+    /// Marks the source closed: every task waiting on it wakes with a
+    /// `NotConnected` error, and so does every later operation. The file
+    /// descriptor itself is released when the owner drops it.
+    pub(crate) fn close(&self) {
+        self.shared.close_with(CLOSED);
+    }
+}
+
+impl<S> PollEvented<S>
+where
+    S: mio::event::Source + AsFd,
+    for<'a> &'a S: Read,
+{
+    /// Reads into `buf` once the socket is readable.
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+    }
+
+    /// Writes from `buf` once the socket is writable.
+    ///
+    /// `MSG_NOSIGNAL`: a write to a closed peer is an `EPIPE` error, never a
+    /// `SIGPIPE`, even in a process that has not ignored the signal.
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |s| {
+            SockRef::from(s).send_with_flags(buf, libc::MSG_NOSIGNAL)
+        })
+    }
+
+    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends
+    /// first.
+    pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = std::future::poll_fn(|cx| self.poll_read(cx, buf)).await?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the stream ended before the buffer was filled",
+                ));
+            }
+            buf = &mut buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Writes all of `buf`.
+    pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = std::future::poll_fn(|cx| self.poll_write(cx, buf)).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Shuts down one or both directions of the socket.
+    pub(crate) fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        SockRef::from(&self.io).shutdown(how)
+    }
+}
+
+impl<S: mio::event::Source> Drop for PollEvented<S> {
+    fn drop(&mut self) {
+        self.reactor.remove(self.token, &mut self.io);
+    }
+}

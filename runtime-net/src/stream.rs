@@ -1,0 +1,353 @@
+//! `SocketStream`: curio's buffered stream API over any connected socket.
+
+use futures_io::{AsyncRead, AsyncWrite};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The longest line [`SocketStream::readline`] accepts by default: 64 KiB.
+pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
+/// How much one read from the socket asks for.
+const READ_CHUNK: usize = 16 * 1024;
+/// What `read_all` asks for at most in one read.
+const READ_ALL_CHUNK: usize = 64 * 1024;
+
+/// A buffered stream over a socket, with curio's stream methods.
+///
+/// Get one from [`TcpStream::as_stream`](crate::TcpStream::as_stream)
+/// (borrowing the socket), [`TcpStream::into_stream`](crate::TcpStream::into_stream)
+/// (owning it), or [`SocketStream::new`] over any
+/// `futures_io::AsyncRead` value, such as a [`UnixStream`](crate::UnixStream)
+/// or a [`ReadHalf`](crate::ReadHalf) (the write methods need
+/// `AsyncWrite`).
+///
+/// Reads go through a buffer that lives in the stream; writes are not
+/// buffered ([`write`](Self::write) sends everything before it returns),
+/// so [`flush`](Self::flush) only flushes the socket.
+///
+/// # Cancel safety
+///
+/// Every read method is cancel-safe: a read future takes bytes out of the
+/// buffer only when it completes, so the bytes a cancelled `readline` or
+/// `read_exactly` had already received stay buffered for the next call.
+/// The write methods are not: part of the data may have been sent.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{TcpListener, TcpStream};
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     let mut client = client.into_stream();
+///     client.writelines([&b"GET /\n"[..], b"Host: x\n"]).await?;
+///     drop(client);
+///     let mut server = server.into_stream();
+///     assert_eq!(server.readline().await?, b"GET /\n");
+///     assert_eq!(server.read_exactly(4).await?, b"Host");
+///     assert_eq!(server.read_all().await?, b": x\n");
+///     assert_eq!(server.readline().await?, b"");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub struct SocketStream<S> {
+    /// The socket.
+    inner: S,
+    /// Read-ahead bytes; the unread ones are `buf[pos..]`.
+    buf: Vec<u8>,
+    /// Where the unread bytes start.
+    pos: usize,
+    /// The longest line `readline` accepts, newline included.
+    max_line: usize,
+}
+
+impl<S> SocketStream<S> {
+    /// A stream over `inner` with an empty buffer and the default line
+    /// limit ([`DEFAULT_MAX_LINE`]).
+    pub fn new(inner: S) -> SocketStream<S> {
+        SocketStream {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+
+    /// Sets the longest line [`readline`](Self::readline) accepts, newline
+    /// included (at least 1).
+    pub fn set_max_line(&mut self, max: usize) {
+        self.max_line = max.max(1);
+    }
+
+    /// The longest line [`readline`](Self::readline) accepts.
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// The bytes read ahead and not yet consumed.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// The socket.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The socket and the bytes read ahead and not yet consumed.
+    pub fn into_parts(mut self) -> (S, Vec<u8>) {
+        self.buf.drain(..self.pos);
+        (self.inner, self.buf)
+    }
+}
+
+impl<S: AsyncRead + Unpin> SocketStream<S> {
+    /// Reads up to `max` more bytes from the socket into the buffer and
+    /// gives how many came (0 at end of stream). Completes atomically: a
+    /// dropped `fill` leaves the buffer as it was.
+    async fn fill(&mut self, max: usize) -> io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        } else if self.pos > 0 && self.pos >= self.buf.len() / 2 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        poll_fn(|cx| {
+            let old = self.buf.len();
+            self.buf.resize(old + max, 0);
+            let result = Pin::new(&mut self.inner).poll_read(cx, &mut self.buf[old..]);
+            let n = match &result {
+                Poll::Ready(Ok(n)) => *n,
+                _ => 0,
+            };
+            self.buf.truncate(old + n);
+            result
+        })
+        .await
+    }
+
+    /// Takes `n` buffered bytes.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let out = self.buf[self.pos..self.pos + n].to_vec();
+        self.pos += n;
+        out
+    }
+
+    /// Gives up to `max` bytes: the buffered ones if there are any,
+    /// otherwise the result of one read. Empty means end of stream (or
+    /// `max == 0`).
+    ///
+    /// # Errors
+    ///
+    /// Socket errors.
+    pub async fn read(&mut self, max: usize) -> io::Result<Vec<u8>> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        if self.buffered().is_empty() {
+            self.fill(max.min(READ_ALL_CHUNK)).await?;
+        }
+        let n = max.min(self.buffered().len());
+        Ok(self.take(n))
+    }
+
+    /// Gives exactly `n` bytes.
+    ///
+    /// # Errors
+    ///
+    /// `UnexpectedEof` if the stream ends first (the partial data stays
+    /// buffered), and socket errors.
+    pub async fn read_exactly(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        while self.buffered().len() < n {
+            let want = (n - self.buffered().len()).clamp(READ_CHUNK, READ_ALL_CHUNK);
+            if self.fill(want).await? == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "unexpected end of data",
+                ));
+            }
+        }
+        Ok(self.take(n))
+    }
+
+    /// Reads until the end of the stream and gives everything (curio's
+    /// `readall`).
+    ///
+    /// # Errors
+    ///
+    /// Socket errors; what was read stays buffered.
+    #[doc(alias = "readall")]
+    pub async fn read_all(&mut self) -> io::Result<Vec<u8>> {
+        while self.fill(READ_ALL_CHUNK).await? != 0 {}
+        let n = self.buffered().len();
+        Ok(self.take(n))
+    }
+
+    /// Gives the next line, `\n` included; at the end of the stream, the
+    /// rest of the data, and then empty vectors.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` when no `\n` comes within [`max_line`](Self::max_line)
+    /// bytes (the data stays buffered, so memory stays bounded), and socket
+    /// errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"0123456789\n").await?;
+    ///     let mut stream = server.into_stream();
+    ///     stream.set_max_line(4);
+    ///     let err = stream.readline().await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn readline(&mut self) -> io::Result<Vec<u8>> {
+        let mut scanned = 0;
+        loop {
+            let data = self.buffered();
+            if let Some(i) = data[scanned..].iter().position(|&b| b == b'\n') {
+                let len = scanned + i + 1;
+                if len > self.max_line {
+                    return Err(line_too_long(self.max_line));
+                }
+                return Ok(self.take(len));
+            }
+            scanned = data.len();
+            if scanned >= self.max_line {
+                return Err(line_too_long(self.max_line));
+            }
+            let want = (self.max_line - scanned).min(READ_CHUNK);
+            if self.fill(want).await? == 0 {
+                let n = self.buffered().len();
+                return Ok(self.take(n));
+            }
+        }
+    }
+
+    /// Reads lines until the end of the stream.
+    ///
+    /// # Errors
+    ///
+    /// As [`readline`](Self::readline). On an error or cancellation the
+    /// lines already read are lost to the caller, but lines not yet
+    /// returned stay buffered only up to the current one.
+    pub async fn readlines(&mut self) -> io::Result<Vec<Vec<u8>>> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self.readline().await?;
+            if line.is_empty() {
+                return Ok(lines);
+            }
+            lines.push(line);
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> SocketStream<S> {
+    /// Writes all of `data` and gives its length.
+    ///
+    /// # Errors
+    ///
+    /// Socket errors, e.g. `BrokenPipe`.
+    pub async fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = poll_fn(|cx| Pin::new(&mut self.inner).poll_write(cx, rest)).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            rest = &rest[n..];
+        }
+        Ok(data.len())
+    }
+
+    /// Writes each item of `lines` in turn (no separator is added).
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    pub async fn writelines<I>(&mut self, lines: I) -> io::Result<()>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        for line in lines {
+            self.write(line.as_ref()).await?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the socket (writes are not buffered by the stream).
+    ///
+    /// # Errors
+    ///
+    /// The socket's flush error.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        poll_fn(|cx| Pin::new(&mut self.inner).poll_flush(cx)).await
+    }
+}
+
+/// The error of a line over the limit.
+fn line_too_long(max: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("line longer than the limit of {max} bytes"),
+    )
+}
+
+impl<S> fmt::Debug for SocketStream<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketStream")
+            .field("buffered", &(self.buf.len() - self.pos))
+            .field("max_line", &self.max_line)
+            .finish()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for SocketStream<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if this.pos < this.buf.len() {
+            let n = out.len().min(this.buf.len() - this.pos);
+            out[..n].copy_from_slice(&this.buf[this.pos..this.pos + n]);
+            this.pos += n;
+            return Poll::Ready(Ok(n));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, out)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for SocketStream<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_close(cx)
+    }
+}

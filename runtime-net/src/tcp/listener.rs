@@ -1,0 +1,185 @@
+//! `TcpListener`: accepts TCP connections through the reactor.
+
+use super::{each_addr, TcpStream};
+use crate::reactor::{Direction, PollEvented};
+use socket2::{Domain, Protocol, Socket, Type};
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::task::{Context, Poll};
+
+/// The listen backlog of [`TcpListener::bind`] (curio uses 100; a busier
+/// default suits servers that accept in bursts).
+pub const DEFAULT_BACKLOG: u32 = 1024;
+
+/// A TCP socket listening for connections.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{TcpListener, TcpStream};
+///
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let client = curio::spawn(async move { TcpStream::connect(addr).await });
+///     let (_server_side, peer) = listener.accept().await?;
+///     let client = client.await.unwrap()?;
+///     assert_eq!(peer, client.local_addr()?);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+pub struct TcpListener {
+    /// The listening socket, registered with the reactor.
+    io: PollEvented<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds a listener to `addr` with `SO_REUSEADDR` and a backlog of
+    /// [`DEFAULT_BACKLOG`].
+    ///
+    /// Each address `addr` resolves to is tried in turn.
+    ///
+    /// # Errors
+    ///
+    /// The last bind error, or an error outside a curio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     assert_ne!(listener.local_addr().unwrap().port(), 0);
+    /// });
+    /// ```
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        TcpListener::bind_with(addr, DEFAULT_BACKLOG).await
+    }
+
+    /// Binds like [`bind`](Self::bind), with a listen backlog of your
+    /// choice.
+    ///
+    /// # Errors
+    ///
+    /// As [`bind`](Self::bind).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind_with("127.0.0.1:0", 16).await.unwrap();
+    ///     assert!(listener.local_addr().unwrap().ip().is_loopback());
+    /// });
+    /// ```
+    pub async fn bind_with(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListener> {
+        each_addr(addr, |addr| async move {
+            let socket = Socket::new(
+                Domain::for_address(addr),
+                Type::STREAM.nonblocking().cloexec(),
+                Some(Protocol::TCP),
+            )?;
+            socket.set_reuse_address(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(backlog.min(i32::MAX as u32) as i32)?;
+            TcpListener::from_std(socket.into())
+        })
+        .await
+    }
+
+    /// Adopts a listener bound with the standard library; it is switched to
+    /// non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// Outside a curio runtime, or if registration fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let listener = curio::net::TcpListener::from_std(std_listener).unwrap();
+    ///     assert!(listener.local_addr().is_ok());
+    /// });
+    /// ```
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            io: PollEvented::new(mio::net::TcpListener::from_std(listener))?,
+        })
+    }
+
+    /// Waits for a connection and gives its stream and the peer's address.
+    ///
+    /// # Errors
+    ///
+    /// Accept errors, such as `EMFILE` when the process is out of file
+    /// descriptors (the connection stays queued; retry later), or
+    /// `NotConnected` once the listener was [closed](Self::close).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: a connection is only taken when the future completes.
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpListener`].
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection; the waker is woken when one may be ready.
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => {
+                Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, addr)))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Closes the listener for every task using it: tasks blocked in
+    /// [`accept`](Self::accept) wake with a `NotConnected` error, and so do
+    /// later calls. The socket itself is released on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// curio::run(async {
+    ///     let listener = Arc::new(curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+    ///     let l = listener.clone();
+    ///     let acceptor = curio::spawn(async move { l.accept().await.map(|_| ()) });
+    ///     curio::yield_now().await;
+    ///     listener.close();
+    ///     let err = acceptor.await.unwrap().unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    /// });
+    /// ```
+    pub fn close(&self) {
+        self.io.close();
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}

@@ -1,0 +1,123 @@
+//! The owned halves of a [`TcpStream`], for a reading task and a writing
+//! task.
+
+use super::TcpStream;
+use futures_io::{AsyncRead, AsyncWrite};
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// The read half of a [`TcpStream`], from [`TcpStream::into_split`].
+#[derive(Debug)]
+pub struct ReadHalf {
+    /// The stream, shared with the write half.
+    stream: Arc<TcpStream>,
+}
+
+/// The write half of a [`TcpStream`], from [`TcpStream::into_split`].
+///
+/// Dropping it does not shut the connection down; call
+/// [`shutdown`](WriteHalf::shutdown) to send end of stream.
+#[derive(Debug)]
+pub struct WriteHalf {
+    /// The stream, shared with the read half.
+    stream: Arc<TcpStream>,
+}
+
+impl ReadHalf {
+    /// Wraps the shared stream.
+    pub(super) fn new(stream: Arc<TcpStream>) -> ReadHalf {
+        ReadHalf { stream }
+    }
+
+    /// As [`TcpStream::read`].
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::read`].
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.read(buf).await
+    }
+
+    /// As [`TcpStream::read_exact`].
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::read_exact`].
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        self.stream.read_exact(buf).await
+    }
+
+    /// The address of the peer.
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::peer_addr`].
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+}
+
+impl WriteHalf {
+    /// Wraps the shared stream.
+    pub(super) fn new(stream: Arc<TcpStream>) -> WriteHalf {
+        WriteHalf { stream }
+    }
+
+    /// As [`TcpStream::write`].
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::write`].
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf).await
+    }
+
+    /// As [`TcpStream::write_all`].
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::write_all`].
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.stream.write_all(buf).await
+    }
+
+    /// Shuts down the write direction: the peer reads end of stream.
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::shutdown`].
+    pub async fn shutdown(&self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write).await
+    }
+}
+
+impl AsyncRead for ReadHalf {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.stream.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for WriteHalf {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.stream.poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.stream.shutdown_now(Shutdown::Write))
+    }
+}

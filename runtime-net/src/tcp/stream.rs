@@ -1,0 +1,414 @@
+//! `TcpStream`: a connected TCP socket driven by the reactor.
+
+use super::{each_addr, ReadHalf, WriteHalf};
+use crate::reactor::{Direction, PollEvented};
+use crate::stream::SocketStream;
+use futures_io::{AsyncRead, AsyncWrite};
+use std::fmt;
+use std::io;
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// A connected TCP socket.
+///
+/// Its operations take `&self`, like `&std::net::TcpStream`: a stream can be
+/// shared (`Arc<TcpStream>`) by a reading task and a writing task, or split
+/// with [`into_split`](Self::into_split). Several tasks waiting on the same
+/// direction all make progress; bytes go to whichever read first.
+///
+/// Writes use `MSG_NOSIGNAL`: writing to a closed peer is an `EPIPE` (or
+/// `ECONNRESET`) error, never a `SIGPIPE`. A reset by the peer surfaces as an
+/// `io::Error` from the next operation.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{TcpListener, TcpStream};
+///
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let server = curio::spawn(async move {
+///         let (stream, _) = listener.accept().await?;
+///         let mut buf = [0; 5];
+///         stream.read_exact(&mut buf).await?;
+///         stream.write_all(&buf).await
+///     });
+///     let client = TcpStream::connect(addr).await?;
+///     client.write_all(b"hello").await?;
+///     let mut echo = [0; 5];
+///     client.read_exact(&mut echo).await?;
+///     assert_eq!(&echo, b"hello");
+///     server.await.unwrap()
+/// })
+/// .unwrap();
+/// ```
+pub struct TcpStream {
+    /// The socket, registered with the reactor.
+    io: PollEvented<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each address it resolves to in turn.
+    ///
+    /// # Errors
+    ///
+    /// The last connect error (e.g. `ConnectionRefused`), or an error
+    /// outside a curio runtime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future abandons the connection attempt.
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpStream`].
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        each_addr(addr, |addr| async move {
+            let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+            stream
+                .io
+                .io(Direction::Write, |s| {
+                    if let Some(e) = s.take_error()? {
+                        return Err(e);
+                    }
+                    match s.peer_addr() {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                            Err(io::ErrorKind::WouldBlock.into())
+                        }
+                        Err(e) => Err(e),
+                    }
+                })
+                .await?;
+            Ok(stream)
+        })
+        .await
+    }
+
+    /// Adopts a stream connected with the standard library; it is switched
+    /// to non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// Outside a curio runtime, or if registration fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let std_stream = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    ///     let stream = curio::net::TcpStream::from_std(std_stream).unwrap();
+    ///     assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+    /// });
+    /// ```
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// Registers a non-blocking mio stream.
+    pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: PollEvented::new(stream)?,
+        })
+    }
+
+    /// Reads into `buf`, waiting until at least one byte (or the end of the
+    /// stream, `Ok(0)`) is there.
+    ///
+    /// # Errors
+    ///
+    /// Socket errors, e.g. `ConnectionReset`; `NotConnected` after
+    /// [`close`](Self::close).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: no data is taken unless the future completes.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await
+    }
+
+    /// Fills `buf` completely.
+    ///
+    /// # Errors
+    ///
+    /// `UnexpectedEof` if the stream ends first, and the errors of
+    /// [`read`](Self::read).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe: bytes read before cancellation are in `buf` but the
+    /// count is lost. Use [`SocketStream::read_exactly`] for a cancel-safe
+    /// form.
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        self.io.read_exact(buf).await
+    }
+
+    /// Writes some of `buf` and gives how much.
+    ///
+    /// # Errors
+    ///
+    /// Socket errors: `BrokenPipe` or `ConnectionReset` for a closed peer.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: nothing is written unless the future completes.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel-safe: part of `buf` may have been sent.
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.io.write_all(buf).await
+    }
+
+    /// Shuts down the read, write or both halves of the connection.
+    ///
+    /// Shutting down writing sends FIN: the peer reads end of stream, while
+    /// this side can still read (half-close).
+    ///
+    /// # Errors
+    ///
+    /// As `shutdown(2)`, e.g. `NotConnected`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::net::Shutdown;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.shutdown(Shutdown::Write).await?;
+    ///     assert_eq!(server.read(&mut [0; 8]).await?, 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub async fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.shutdown_now(how)
+    }
+
+    /// Shuts down at once (shutdown never waits).
+    pub(crate) fn shutdown_now(&self, how: Shutdown) -> io::Result<()> {
+        self.io.shutdown(how)
+    }
+
+    /// The address of the peer.
+    ///
+    /// # Errors
+    ///
+    /// As `getpeername`, e.g. `NotConnected`.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address of the socket.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm) when `nodelay`.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Splits the stream into a read half and a write half that can move to
+    /// different tasks. The socket closes when both are dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let (reader, writer) = server.into_split();
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0; 4];
+    ///     reader.read_exact(&mut buf).await?;
+    ///     writer.write_all(&buf).await?;
+    ///     client.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"ping");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_split(self) -> (ReadHalf, WriteHalf) {
+        let shared = Arc::new(self);
+        (ReadHalf::new(shared.clone()), WriteHalf::new(shared))
+    }
+
+    /// A buffered [`SocketStream`] over this socket (curio's `as_stream`),
+    /// borrowing it. Buffered data lives in the `SocketStream`: bytes it
+    /// read ahead are lost to the socket when it is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"one\ntwo\n").await?;
+    ///     let mut lines = server.as_stream();
+    ///     assert_eq!(lines.readline().await?, b"one\n");
+    ///     assert_eq!(lines.readline().await?, b"two\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn as_stream(&self) -> SocketStream<&TcpStream> {
+        SocketStream::new(self)
+    }
+
+    /// A buffered [`SocketStream`] that owns this socket.
+    pub fn into_stream(self) -> SocketStream<TcpStream> {
+        SocketStream::new(self)
+    }
+
+    /// Closes the stream for every task using it: tasks blocked reading or
+    /// writing wake with a `NotConnected` error, and so do later calls
+    /// (curio's `close` leaves them blocked). The socket is also shut down
+    /// both ways, so the peer sees the end of the stream; the descriptor is
+    /// released on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::sync::Arc;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let server = Arc::new(listener.accept().await?.0);
+    ///     let s = server.clone();
+    ///     let reader = curio::spawn(async move { s.read(&mut [0; 8]).await });
+    ///     curio::yield_now().await;
+    ///     server.close();
+    ///     let err = reader.await.unwrap().unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn close(&self) {
+        let _ = self.io.shutdown(Shutdown::Both);
+        self.io.close();
+    }
+
+    /// Polls a read into `buf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+
+    /// Polls a write from `buf`.
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write).
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown_now(Shutdown::Write))
+    }
+}
+
+impl AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown_now(Shutdown::Write))
+    }
+}

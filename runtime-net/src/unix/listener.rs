@@ -1,0 +1,115 @@
+//! `UnixListener`: accepts Unix stream connections through the reactor.
+
+use super::UnixStream;
+use crate::reactor::{Direction, PollEvented};
+use std::fmt;
+use std::io;
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::task::{Context, Poll};
+
+/// A Unix stream socket listening for connections.
+///
+/// The socket file is not removed on drop (as with the standard library).
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{UnixListener, UnixStream};
+/// curio::run(async {
+///     let path = std::env::temp_dir().join(format!("curio-doc-{}.sock", std::process::id()));
+///     let _ = std::fs::remove_file(&path);
+///     let listener = UnixListener::bind(&path).await?;
+///     let client = UnixStream::connect(&path).await?;
+///     let (server, _) = listener.accept().await?;
+///     client.write_all(b"hi").await?;
+///     let mut buf = [0; 2];
+///     server.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"hi");
+///     std::fs::remove_file(&path)
+/// })
+/// .unwrap();
+/// ```
+pub struct UnixListener {
+    /// The socket, registered with the reactor.
+    io: PollEvented<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds a listener to the socket file `path`.
+    ///
+    /// # Errors
+    ///
+    /// As `bind(2)`, e.g. `AddrInUse` when the file exists, or an error
+    /// outside a curio runtime.
+    pub async fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            io: PollEvented::new(mio::net::UnixListener::bind(path)?)?,
+        })
+    }
+
+    /// Adopts a listener bound with the standard library; it is switched to
+    /// non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// Outside a curio runtime, or if registration fails.
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
+        })
+    }
+
+    /// Waits for a connection and gives its stream and the peer's address.
+    ///
+    /// # Errors
+    ///
+    /// Accept errors (e.g. `EMFILE`); `NotConnected` after
+    /// [`close`](Self::close).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection.
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => {
+                Poll::Ready(UnixStream::from_mio(stream).map(|s| (s, addr)))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Closes the listener for every task using it: blocked accepts wake
+    /// with `NotConnected`, and so do later calls.
+    pub fn close(&self) {
+        self.io.close();
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixListener")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
