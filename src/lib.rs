@@ -81,7 +81,7 @@ pub use runtime_sync::{
 /// statistics and long blocks (what the monitor shows).
 pub mod introspect {
     pub use runtime_core::introspect::{
-        waiting, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
+        waiting, waiting_somewhere, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
     };
 }
 

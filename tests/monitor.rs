@@ -250,3 +250,33 @@ fn stats_count_pending_timers() {
     });
     drop(sleeper);
 }
+
+#[test]
+fn a_task_reading_a_socket_shows_read_wait() {
+    let rt = monitored(2);
+    let listener =
+        rt.block_on(async { curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() });
+    let addr = listener.local_addr().unwrap();
+    let reader = rt.spawn(async move {
+        let (conn, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 16];
+        let n = conn.read(&mut buf).await.unwrap();
+        n
+    });
+    let mut client = TcpStream::connect(addr).unwrap();
+    let mut s = Session::open(&rt);
+    let mut row = String::new();
+    support::wait_until(Duration::from_secs(10), "the reader to wait", || {
+        let ps = s.cmd("ps");
+        row = ps
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", reader.id())))
+            .unwrap_or("")
+            .to_owned();
+        row.contains("READ_WAIT")
+    });
+    let w = s.cmd(&format!("where {}", reader.id()));
+    assert!(w.contains("READ_WAIT"), "{w}");
+    client.write_all(b"hi").unwrap();
+    assert_eq!(rt.block_on(reader).unwrap(), 2);
+}

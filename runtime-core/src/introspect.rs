@@ -149,6 +149,19 @@ pub fn waiting(state: TaskState, location: &'static Location<'static>) {
     report(state, Some(location));
 }
 
+/// [`waiting`], for an operation that does not know where its caller
+/// awaits it: the monitor shows the state, and no wait location.
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::{waiting_somewhere, TaskState};
+/// curio::run(async { waiting_somewhere(TaskState::ReadWait) });
+/// ```
+pub fn waiting_somewhere(state: TaskState) {
+    report(state, None);
+}
+
 /// [`waiting`], when the location is not known.
 pub(crate) fn report(state: TaskState, location: Option<&'static Location<'static>>) {
     #[cfg(curio_no_introspect)]

@@ -334,7 +334,7 @@ fn where_(handle: &Handle, id: u64, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "  spawned at {}", t.spawned_at)?;
     match t.waiting_at {
         Some(at) => writeln!(out, "  waiting ({}) at {}", t.state, at),
-        None => writeln!(out, "  no wait location reported"),
+        None => writeln!(out, "  the await's location is not recorded"),
     }
 }
 

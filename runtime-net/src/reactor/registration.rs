@@ -7,7 +7,6 @@ use runtime_core::scheduler::coop;
 use socket2::SockRef;
 use std::io::{self, Read};
 use std::os::fd::AsFd;
-use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -50,7 +49,6 @@ impl<S: mio::event::Source> PollEvented<S> {
     /// block, and gives its result.
     ///
     /// Spends one unit of the task's cooperative budget first.
-    #[track_caller]
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
@@ -69,7 +67,9 @@ impl<S: mio::event::Source> PollEvented<S> {
                         Direction::Read => TaskState::ReadWait,
                         Direction::Write => TaskState::WriteWait,
                     };
-                    introspect::waiting(state, Location::caller());
+                    // The await site is in the caller's code, which an
+                    // `async fn` does not pass down: report the state only.
+                    introspect::waiting_somewhere(state);
                     return Poll::Pending;
                 }
             };
