@@ -11,4 +11,4 @@ export ASAN_OPTIONS="detect_leaks=1"
 target=x86_64-unknown-linux-gnu
 cargo test -j2 -p runtime-core --lib --target "$target"
 cargo test -j2 -p curio --target "$target" \
-  --test task_spawn --test task_cancel --test rt_shutdown --test rt_blocking
+  --test task_spawn --test task_cancel --test rt_shutdown --test rt_blocking --test regressions

@@ -16,7 +16,7 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The pool of threads for blocking calls.
 pub(crate) struct Pool {
@@ -164,13 +164,23 @@ impl Inner {
                 break;
             }
             st.num_idle += 1;
-            st = self.condvar.wait_timeout(st, self.keep_alive);
-            if st.num_notify > 0 {
-                // `push` claimed this idle thread for a call.
-                st.num_notify -= 1;
+            let deadline = Instant::now() + self.keep_alive;
+            let claimed = loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                st = self.condvar.wait_timeout(st, left);
+                if st.num_notify > 0 {
+                    // `push` claimed this idle thread for a call.
+                    st.num_notify -= 1;
+                    break true;
+                }
+                if st.shutdown || Instant::now() >= deadline {
+                    break false;
+                }
+                // A spurious wake-up: wait out the rest of the keep-alive.
+            };
+            if claimed {
                 continue;
             }
-            // A time-out (or a spurious wake-up): leave the idle count.
             st.num_idle -= 1;
             if st.queue.is_empty() && !st.shutdown {
                 break;

@@ -33,7 +33,7 @@
 mod loom_tests;
 
 use crate::task::raw::{with_current, Header};
-use crate::task::TaskId;
+use crate::task::{TaskId, TaskRef};
 use pin_project_lite::pin_project;
 use std::cell::RefCell;
 use std::future::Future;
@@ -224,8 +224,9 @@ pin_project! {
         // The shielded future.
         #[pin]
         future: F,
-        // The task whose shield this scope holds open (rule 1).
-        task: Option<TaskId>,
+        // The task whose shield this scope holds open (rule 1), referenced
+        // so that the scope can close it from wherever it ends.
+        task: Option<TaskRef>,
     }
 
     impl<F> PinnedDrop for DisableCancellation<F> {
@@ -236,17 +237,12 @@ pin_project! {
     }
 }
 
-/// Closes the shield held for `task`, if any (rule 1).
-fn close(task: &mut Option<TaskId>) {
-    let Some(id) = task.take() else { return };
-    with_current(|h| match h {
-        // ORDERING: Relaxed; the shield is written only by its task, on the
-        // thread that runs it.
-        Some(h) if h.id == id => h.shield.store(h.shield.load(Relaxed) - 1, Relaxed),
-        // Dropped by another task (the future was sent away): that task's
-        // counter is not ours to write; the owner stays shielded.
-        _ => {}
-    });
+/// Closes the shield held for `task`, if any (rule 1), whichever task or
+/// thread the scope ends on.
+fn close(task: &mut Option<TaskRef>) {
+    if let Some(task) = task.take() {
+        crate::task::close_shield(task);
+    }
 }
 
 impl<F: Future> Future for DisableCancellation<F> {
@@ -254,17 +250,13 @@ impl<F: Future> Future for DisableCancellation<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let id = match *this.task {
-            Some(id) => Some(id),
-            None => with_current(|h| {
-                h.map(|h| {
-                    // ORDERING: Relaxed; see `close`.
-                    h.shield.store(h.shield.load(Relaxed) + 1, Relaxed);
-                    h.id
-                })
-            }),
-        };
-        *this.task = id;
+        if this.task.is_none() {
+            *this.task = crate::task::current_ref();
+            if let Some(task) = this.task.as_ref() {
+                crate::task::open_shield(task);
+            }
+        }
+        let id = this.task.as_ref().map(|t| t.id());
         let res = {
             let _frame = id.map(|id| push(id, Frame::Shield));
             this.future.poll(cx)

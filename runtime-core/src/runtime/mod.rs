@@ -204,6 +204,13 @@ impl Runtime {
             "a curio Runtime cannot be dropped inside a task of a runtime: \
              it would wait for its own worker thread"
         );
+        if let Some(current) = context::current() {
+            assert!(
+                !Arc::ptr_eq(&current.shared, &shared),
+                "a curio Runtime cannot be dropped on one of its own threads \
+                 (a run_in_thread or spawn_thread closure): it would join itself"
+            );
+        }
         if let Some(monitor) = self.monitor.as_mut() {
             monitor.stop();
         }

@@ -226,3 +226,48 @@ fn loom_cancel_request_from_two_threads() {
 fn join_raw<T>(join: &super::Task<T>) -> RawTask {
     join.raw_for_tests()
 }
+
+/// A handle that registered a join waker and is then dropped while the
+/// task completes: exactly one side drops the waker (and so releases the
+/// task it points to), whichever goes first (rule 6).
+#[test]
+fn loom_join_waker_released_on_handle_drop() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (notified, mut join) = spawn_gate(&sched, &gate, &drops);
+        notified.run();
+        // Register a join waker that counts its own drop.
+        let waker_drops = Arc::new(AtomicUsize::new(0));
+        let waker = counting_waker(waker_drops.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(Pin::new(&mut join).poll(&mut cx).is_pending());
+        drop(waker);
+        let th = thread::spawn(move || drop(join));
+        gate.open();
+        sched.drain();
+        th.join().unwrap();
+        assert_eq!(
+            waker_drops.load(SeqCst),
+            1,
+            "the join waker was dropped exactly once"
+        );
+        assert_eq!(drops.load(SeqCst), 1);
+    });
+}
+
+/// A waker that counts how many times its last clone is dropped.
+fn counting_waker(drops: Arc<AtomicUsize>) -> Waker {
+    /// Counts drops of the `Arc` it lives in.
+    struct Counter(Arc<AtomicUsize>);
+    impl Drop for Counter {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    impl std::task::Wake for Counter {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    Waker::from(std::sync::Arc::new(Counter(drops)))
+}

@@ -104,6 +104,11 @@ pub(crate) struct TaskRef {
 }
 
 impl TaskRef {
+    /// The task's id.
+    pub(crate) fn id(&self) -> TaskId {
+        self.raw.header().id
+    }
+
     /// The task.
     pub(crate) fn raw(&self) -> RawTask {
         self.raw
@@ -178,6 +183,47 @@ where
 {
     let raw = RawTask::new(future, scheduler, TaskId::next(), name, location);
     (TaskRef { raw }, Notified { raw }, Task::new(raw))
+}
+
+/// A new reference to the task this thread is polling, if any.
+pub(crate) fn current_ref() -> Option<TaskRef> {
+    raw::current_raw().map(|raw| {
+        raw.ref_inc();
+        TaskRef { raw }
+    })
+}
+
+/// Opens one `disable_cancellation` scope on `task` (rule 5).
+pub(crate) fn open_shield(task: &TaskRef) {
+    // ORDERING: Relaxed; a scope may close on another thread, but the
+    // delivery it then needs is ordered by the state word (`close_shield`).
+    task.raw
+        .header()
+        .shield
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Closes one `disable_cancellation` scope on `task` (rule 5). Closed from
+/// outside the task's own poll (the scope's future was sent to another task
+/// and dropped there), a pending cancellation would wait for a wake-up that
+/// may never come: the task is queued to receive it.
+pub(crate) fn close_shield(task: TaskRef) {
+    // ORDERING: Relaxed; the hand-off to the runner goes through the state
+    // word's AcqRel transitions below and in `transition_to_idle`.
+    let prev = task
+        .raw
+        .header()
+        .shield
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    debug_assert!(prev > 0);
+    let inside = raw::current_raw() == Some(task.raw);
+    if prev == 1 && !inside {
+        if let state::TransitionToNotified::Submit =
+            task.raw.state().transition_to_notified_for_cancel()
+        {
+            task.raw.schedule();
+        }
+    }
 }
 
 /// Requests cancellation of `raw` (rule 5). Returns false if the task had

@@ -351,13 +351,26 @@ impl RawTask {
         }
     }
 
-    /// The handle is dropped: releases JOIN_INTEREST and its reference, and
-    /// drops the outcome if the task already completed (rule 6).
+    /// The handle is dropped: releases JOIN_INTEREST and its reference,
+    /// drops the outcome if the task already completed, and drops the join
+    /// waker when the slot is the handle's (rule 6), so that no waker, and
+    /// no task it points to, outlives the handle's interest.
     pub(super) fn drop_join_handle(self) {
-        if self.state().unset_join_interested().is_err() {
+        let (drop_output, drop_waker) = self.state().transition_to_join_handle_dropped();
+        if drop_output {
             // SAFETY: COMPLETE is set and the handle owned JOIN_INTEREST,
             // so the handle alone owns the stage (rule 4).
             unsafe { (self.header().vtable.drop_output)(self.ptr) }
+        }
+        if drop_waker {
+            // SAFETY: JOIN_WAKER is clear and the runtime has given the slot
+            // up (before completion the handle cleared the bit itself; after
+            // it, the runtime cleared it), so the slot is the handle's.
+            let waker = self
+                .header()
+                .join_waker
+                .with_mut(|w| unsafe { (*w).take() });
+            drop(waker);
         }
         self.drop_reference();
     }
@@ -599,6 +612,14 @@ where
             self.header
                 .join_waker
                 .with(|w| unsafe { (*w).as_ref() }.map(Waker::wake_by_ref));
+            let prev = self.header.state.unset_join_waker_after_complete();
+            if !prev.is_join_interested() {
+                // SAFETY: the handle was dropped after completion while
+                // JOIN_WAKER was still set, so it left the slot to us, and
+                // nobody else touches it now (rule 6).
+                let waker = self.header.join_waker.with_mut(|w| unsafe { (*w).take() });
+                drop(waker);
+            }
         }
         let released = self.scheduler.release(raw);
         if self
@@ -753,6 +774,12 @@ impl Drop for CurrentGuard {
             crate::scheduler::coop::unconstrain();
         }
     }
+}
+
+/// The task this thread is polling, if any; the caller must take a
+/// reference before the poll ends (`task::current_ref`).
+pub(crate) fn current_raw() -> Option<RawTask> {
+    CURRENT.with(StdCell::get).map(|ptr| RawTask { ptr })
 }
 
 /// Calls `f` with the header of the task this thread is polling, or `None`

@@ -289,15 +289,44 @@ impl State {
         })
     }
 
-    /// The handle is dropped: clears `JOIN_INTEREST` unless the task already
-    /// completed, in which case the handle must drop the outcome (rule 6).
-    pub(crate) fn unset_join_interested(&self) -> Result<(), Snapshot> {
+    /// The handle is dropped (rule 6): clears `JOIN_INTEREST`, and before
+    /// completion `JOIN_WAKER` too. Returns whether the handle must drop the
+    /// outcome (the task completed first) and whether it must drop the join
+    /// waker (the slot is the handle's: `JOIN_WAKER` was clear, or the
+    /// handle just cleared it).
+    pub(crate) fn transition_to_join_handle_dropped(&self) -> (bool, bool) {
         self.fetch_update(|curr| {
             debug_assert!(curr.is_join_interested());
             if curr.is_complete() {
-                return (None, Err(curr));
+                let next = Snapshot(curr.0 & !JOIN_INTEREST);
+                (Some(next), (true, !curr.has_join_waker()))
+            } else {
+                let next = Snapshot(curr.0 & !(JOIN_INTEREST | JOIN_WAKER));
+                (Some(next), (false, true))
             }
-            (Some(Snapshot(curr.0 & !JOIN_INTEREST)), Ok(()))
+        })
+    }
+
+    /// After completion woke the join waker, the runtime gives the slot
+    /// back (rule 6). Returns the state before: if the handle was already
+    /// gone, the runtime must drop the waker itself.
+    pub(crate) fn unset_join_waker_after_complete(&self) -> Snapshot {
+        // ORDERING: AcqRel; pairs with the handle's drop transition, so that
+        // exactly one side sees the other's bit cleared and drops the waker.
+        Snapshot(self.val.fetch_and(!JOIN_WAKER, AcqRel))
+    }
+
+    /// A `disable_cancellation` scope closed from outside its task (rule 5):
+    /// an idle task with a pending cancellation is queued, without `WOKEN`,
+    /// so the request is delivered at the await where it sits.
+    pub(crate) fn transition_to_notified_for_cancel(&self) -> TransitionToNotified {
+        self.fetch_update(|curr| {
+            if !curr.is_cancelled() || curr.is_complete() || curr.is_running() || curr.is_notified()
+            {
+                return (None, TransitionToNotified::DoNothing);
+            }
+            let next = Snapshot(curr.0 | NOTIFIED).ref_inc();
+            (Some(next), TransitionToNotified::Submit)
         })
     }
 
@@ -317,10 +346,11 @@ impl State {
     /// (rule 6). Fails if the task completed meanwhile.
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.fetch_update(|curr| {
-            debug_assert!(curr.is_join_interested() && curr.has_join_waker());
             if curr.is_complete() {
+                // The runtime may already have given the slot back.
                 return (None, Err(curr));
             }
+            debug_assert!(curr.is_join_interested() && curr.has_join_waker());
             (Some(Snapshot(curr.0 & !JOIN_WAKER)), Ok(()))
         })
     }
