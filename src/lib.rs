@@ -39,6 +39,8 @@
 //!   policies; dropping a group cancels its tasks.
 //! - **Primitives**: [`sync`] ([`Event`], [`Lock`], [`Semaphore`],
 //!   [`Condition`], [`Queue`], [`UniversalQueue`], ...).
+//! - **Networking**: [`net`] (TCP, UDP, Unix sockets, curio's streams,
+//!   servers) on one reactor thread per runtime; [`signal`].
 //! - **Introspection**: the monitor ([`Builder::monitor`]), [`introspect`],
 //!   long-block detection ([`Builder::longblock`]).
 //!
