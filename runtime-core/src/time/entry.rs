@@ -25,8 +25,9 @@ pub(crate) struct TimerEntry {
     tick: u64,
     /// The entry's slot in the wheel, once armed.
     key: Option<Key>,
-    /// A clone of the waker the wheel holds, while armed: a re-poll by the
-    /// same task need not take the lock.
+    /// A clone of the waker the wheel holds, kept from the entry's second
+    /// suspension on: further re-polls with the same waker need not take
+    /// the lock.
     waker: Option<Waker>,
     /// Whether the deadline was reached.
     elapsed: bool,
@@ -142,8 +143,9 @@ impl TimerEntry {
         let key = state.wheel.reserve();
         self.key = Some(key);
         if driver.arm(&mut state, key, self.tick, cx.waker().clone()) {
-            drop(state);
-            self.waker = Some(cx.waker().clone());
+            // The entry keeps no clone yet: many timers are disarmed at the
+            // next poll; a second suspension takes the lock once and keeps
+            // one then.
             Poll::Pending
         } else {
             drop(state);
