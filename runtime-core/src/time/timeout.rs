@@ -1,11 +1,15 @@
 //! Timeouts: `timeout_after`, `timeout_at`, `ignore_after`, `ignore_at`.
 //!
 //! A timeout scope wraps a future, arms a timer that wakes the task at the
-//! deadline when the future suspends, and on each poll checks its own
-//! deadline *before* polling the inner future. Because an enclosing scope is always polled before the ones
-//! it encloses, the outermost expired scope fires first and drops the inner
-//! ones with its future. The rules that involve shields, cancel requests and
-//! enclosing scopes are numbered in `cancel.rs`.
+//! deadline when the future suspends, and on each poll checks whether its
+//! deadline was reached *before* polling the inner future. It learns that
+//! from the timer driver's published tick (driver.rs, invariant 3), which
+//! never runs ahead of the clock and reaches the deadline before the timer
+//! wakes the task; the clock is read only once the scope has expired, to
+//! weigh the enclosing scopes. Because an enclosing scope is always polled
+//! before the ones it encloses, the outermost expired scope fires first and
+//! drops the inner ones with its future. The rules that involve shields,
+//! cancel requests and enclosing scopes are numbered in `cancel.rs`.
 
 use super::entry::TimerEntry;
 use crate::cancel::DeadlineScope;
