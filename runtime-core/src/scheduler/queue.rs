@@ -51,6 +51,11 @@ mod imp {
         pub(crate) fn pop(&self) -> Option<Notified> {
             self.0.pop()
         }
+
+        /// The number of queued tasks.
+        pub(crate) fn len(&self) -> usize {
+            self.0.len()
+        }
     }
 
     impl Stealer {
@@ -146,6 +151,11 @@ mod imp {
         /// Pops from the front.
         pub(crate) fn pop(&self) -> Option<Notified> {
             self.0.lock().pop_front()
+        }
+
+        /// The number of queued tasks.
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
         }
     }
 

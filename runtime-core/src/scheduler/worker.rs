@@ -239,7 +239,12 @@ impl WorkerContext {
         };
         let notify = if is_yield {
             core.run_queue.push(task);
-            true
+            // This worker runs the task next unless something else is
+            // queued ahead of it: only then is there work to share, and an
+            // idle worker worth waking (else every yield of a lone task
+            // would unpark a worker that finds nothing, or steals the task
+            // and moves it to another core).
+            core.lifo_slot.is_some() || core.run_queue.len() > 1
         } else {
             match core.lifo_slot.replace(task) {
                 Some(prev) => {

@@ -18,10 +18,17 @@
 //! 2. A deadline is rounded up to the next whole tick and the thread never
 //!    fires a tick before the clock has reached it: timers never fire
 //!    early.
+//! 3. `Driver::elapsed` is the wheel's elapsed tick as of the last firing
+//!    round. It never exceeds the clock (invariant 2), so a timer whose
+//!    tick is at or below it is due; and each round stores it (Release)
+//!    before it wakes that round's wakers, so a task woken by its timer
+//!    sees the tick (Acquire) and learns its expiry without a clock read
+//!    or the lock (`TimerEntry::fired`).
 
 use super::wheel::{Key, Wheel};
-use crate::loom::{Arc, Condvar, Mutex, MutexGuard};
+use crate::loom::{Arc, AtomicU64, Condvar, Mutex, MutexGuard};
 use crate::scheduler::Shared;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -32,6 +39,8 @@ const BATCH: usize = 256;
 pub(crate) struct Driver {
     /// The instant of tick 0.
     start: Instant,
+    /// Invariant 3: the wheel's elapsed tick as of the last firing round.
+    elapsed: AtomicU64,
     /// The wheel and the thread's plans.
     state: Mutex<State>,
     /// Wakes the thread.
@@ -53,6 +62,7 @@ impl Driver {
     pub(crate) fn new() -> Driver {
         Driver {
             start: Instant::now(),
+            elapsed: AtomicU64::new(0),
             state: Mutex::new(State {
                 wheel: Wheel::new(),
                 sleeping_until: u64::MAX,
@@ -88,6 +98,32 @@ impl Driver {
         })
     }
 
+    /// The driver of the current runtime, started if needed: the worker's
+    /// runtime, else the runtime this thread is entered into.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a curio runtime.
+    pub(crate) fn current() -> Arc<Driver> {
+        let worker =
+            crate::scheduler::worker::with_worker(|cx| cx.map(|cx| Driver::of(&cx.shared).clone()));
+        worker.unwrap_or_else(|| {
+            let handle = crate::runtime::Handle::try_current().expect(
+                "curio timers (sleep, timeout_after, interval...) must be polled \
+                 inside a curio runtime",
+            );
+            Driver::of(handle.shared()).clone()
+        })
+    }
+
+    /// Invariant 3: the wheel's elapsed tick as of the last firing round (a
+    /// timer due at or before it is due by the clock too).
+    pub(crate) fn elapsed(&self) -> u64 {
+        // ORDERING: Acquire; pairs with the Release in `fire_round`, so a
+        // task woken by a round sees the round's tick.
+        self.elapsed.load(Acquire)
+    }
+
     /// Locks the wheel.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock()
@@ -96,9 +132,10 @@ impl Driver {
     /// The first tick at or after `deadline` (rounded up: invariant 2).
     pub(crate) fn tick_at_or_after(&self, deadline: Instant) -> u64 {
         let d = deadline.saturating_duration_since(self.start);
-        let ms = d.as_millis();
-        let round_up = u128::from(d.subsec_nanos() % 1_000_000 != 0);
-        u64::try_from(ms + round_up).unwrap_or(u64::MAX)
+        // In u64 (`as_millis` divides a u128): seconds, then the
+        // sub-second nanoseconds rounded up to whole milliseconds.
+        let sub_ms = u64::from(d.subsec_nanos()).div_ceil(1_000_000);
+        d.as_secs().saturating_mul(1000).saturating_add(sub_ms)
     }
 
     /// The last tick the clock has reached.
@@ -106,9 +143,11 @@ impl Driver {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Arms `key` at `deadline`; returns false if it is already due.
-    pub(crate) fn arm(&self, state: &mut State, key: Key, deadline: Instant, waker: Waker) -> bool {
-        let when = self.tick_at_or_after(deadline);
+    /// Arms `key` at tick `when` (from [`tick_at_or_after`]); returns false
+    /// if it is already due.
+    ///
+    /// [`tick_at_or_after`]: Driver::tick_at_or_after
+    pub(crate) fn arm(&self, state: &mut State, key: Key, when: u64, waker: Waker) -> bool {
         if !state.wheel.arm(key, when, waker) {
             return false;
         }
@@ -117,6 +156,17 @@ impl Driver {
             self.cond.notify_one();
         }
         true
+    }
+
+    /// Advances the wheel to `now` (at most [`BATCH`] wakers into `fired`)
+    /// and publishes the elapsed tick before the caller wakes them
+    /// (invariant 3). Returns whether the wheel reached `now`.
+    pub(crate) fn fire_round(&self, state: &mut State, now: u64, fired: &mut Vec<Waker>) -> bool {
+        let done = state.wheel.advance(now, fired, BATCH);
+        // ORDERING: Release; see `elapsed`. Under the lock, so the stores
+        // are in wheel order and the value only grows.
+        self.elapsed.store(state.wheel.elapsed(), Release);
+        done
     }
 
     /// The thread's loop.
@@ -128,7 +178,7 @@ impl Driver {
                 return;
             }
             state.sleeping_until = 0;
-            let done = state.wheel.advance(self.tick_now(), &mut fired, BATCH);
+            let done = self.fire_round(&mut state, self.tick_now(), &mut fired);
             if !fired.is_empty() {
                 drop(state);
                 for waker in fired.drain(..) {

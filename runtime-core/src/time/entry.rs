@@ -1,38 +1,47 @@
 //! A timer entry: one slot of the wheel owned by one future (a `Sleep`, a
 //! timeout scope, an `Interval`).
 //!
-//! The entry is registered lazily, on the first poll that finds its
-//! deadline ahead, so a timer that completes at once never touches the
-//! driver. Dropping it removes it from the wheel in O(1).
+//! The entry is armed lazily: creating it touches neither the clock nor the
+//! driver, and it takes a wheel slot only when its owner is about to
+//! suspend with the deadline ahead, so a timer that completes without
+//! suspending never touches the wheel. Once armed, a re-poll learns whether
+//! it fired from the driver's published tick (driver.rs, invariant 3) and
+//! takes the lock only if the task's waker changed. Dropping it removes it
+//! from the wheel in O(1).
 
 use super::driver::Driver;
 use super::wheel::Key;
 use crate::loom::Arc;
-use crate::runtime::Handle;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 /// A deadline, and its place in the driver's wheel once armed.
 pub(crate) struct TimerEntry {
     /// The instant the entry is due at.
     deadline: Instant,
-    /// The driver, once known (from the creating or the first polling
-    /// thread's runtime).
+    /// The driver, once armed (from the first arming thread's runtime).
     driver: Option<Arc<Driver>>,
+    /// The deadline's tick on `driver`'s clock, once armed.
+    tick: u64,
     /// The entry's slot in the wheel, once armed.
     key: Option<Key>,
+    /// A clone of the waker the wheel holds, kept from the entry's second
+    /// suspension on: further re-polls with the same waker need not take
+    /// the lock.
+    waker: Option<Waker>,
     /// Whether the deadline was reached.
     elapsed: bool,
 }
 
 impl TimerEntry {
-    /// An entry due at `deadline`, bound to the current runtime if there is
-    /// one (else it binds on its first poll).
+    /// An entry due at `deadline`, not armed.
     pub(crate) fn new(deadline: Instant) -> TimerEntry {
         TimerEntry {
             deadline,
-            driver: Handle::try_current().map(|h| Driver::of(h.shared()).clone()),
+            driver: None,
+            tick: 0,
             key: None,
+            waker: None,
             elapsed: false,
         }
     }
@@ -48,7 +57,7 @@ impl TimerEntry {
     }
 
     /// Whether the deadline has been reached by `now` (the caller's fresh
-    /// clock reading; saves reading the clock twice in one poll).
+    /// clock reading).
     pub(crate) fn is_elapsed_at(&mut self, now: Instant) -> bool {
         if !self.elapsed && now >= self.deadline {
             self.elapsed = true;
@@ -56,61 +65,92 @@ impl TimerEntry {
         self.elapsed
     }
 
+    /// Whether the deadline is known to have been reached without reading
+    /// the clock: the entry was found due, or it is armed and the driver's
+    /// published tick has reached the deadline's tick (driver.rs, invariant
+    /// 3: that tick never runs ahead of the clock, so this is never early,
+    /// and it reaches the deadline's tick before the timer wakes the task).
+    /// An entry that is not armed is not known to be due.
+    pub(crate) fn fired(&mut self) -> bool {
+        if self.elapsed {
+            return true;
+        }
+        let due = match (&self.driver, self.key) {
+            (Some(driver), Some(_)) => self.tick <= driver.elapsed(),
+            _ => false,
+        };
+        if due {
+            debug_assert!(Instant::now() >= self.deadline, "a timer fired early");
+            self.elapsed = true;
+        }
+        due
+    }
+
     /// Moves the deadline; the entry is re-armed on its next poll.
     pub(crate) fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         self.elapsed = false;
-        if let (Some(driver), Some(key)) = (&self.driver, self.key.take()) {
-            driver.lock().wheel.remove(key);
-        }
+        self.disarm();
     }
 
-    /// Ready once the deadline is reached; otherwise makes sure the wheel
-    /// will wake `cx`'s task at the deadline.
+    /// Ready once the deadline is reached (by the clock when not armed, by
+    /// [`fired`](TimerEntry::fired) once armed); otherwise makes sure the
+    /// wheel will wake `cx`'s task at the deadline.
     ///
     /// # Panics
     ///
     /// Panics outside a curio runtime.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.poll_elapsed_at(cx, Instant::now())
-    }
-
-    /// [`poll_elapsed`](TimerEntry::poll_elapsed) with the caller's clock
-    /// reading `now`.
-    pub(crate) fn poll_elapsed_at(&mut self, cx: &mut Context<'_>, now: Instant) -> Poll<()> {
-        if self.is_elapsed_at(now) {
+        let due = if self.key.is_some() {
+            self.fired()
+        } else {
+            self.is_elapsed()
+        };
+        if due {
             return Poll::Ready(());
         }
-        let driver = self.driver.get_or_insert_with(|| {
-            let handle = Handle::try_current().expect(
-                "curio timers (sleep, timeout_after, interval...) must be polled \
-                 inside a curio runtime",
-            );
-            Driver::of(handle.shared()).clone()
-        });
-        let mut state = driver.lock();
-        match self.key {
-            Some(key) if state.wheel.is_fired(key) => {
+        self.register(cx)
+    }
+
+    /// For an entry whose deadline is not known to have passed: arms it
+    /// (or refreshes its waker) so that the wheel wakes `cx`'s task at the
+    /// deadline. Ready, instead, if the wheel finds it already due.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a curio runtime.
+    pub(crate) fn register(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(key) = self.key {
+            if self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                return Poll::Pending;
+            }
+            let driver = self.driver.as_ref().expect("an armed entry has a driver");
+            let mut state = driver.lock();
+            if state.wheel.is_fired(key) {
                 drop(state);
                 debug_assert!(Instant::now() >= self.deadline, "a timer fired early");
                 self.elapsed = true;
-                Poll::Ready(())
+                return Poll::Ready(());
             }
-            Some(key) => {
-                state.wheel.update_waker(key, cx.waker());
-                Poll::Pending
-            }
-            None => {
-                let key = state.wheel.reserve();
-                self.key = Some(key);
-                if driver.arm(&mut state, key, self.deadline, cx.waker().clone()) {
-                    Poll::Pending
-                } else {
-                    drop(state);
-                    self.elapsed = true;
-                    Poll::Ready(())
-                }
-            }
+            state.wheel.update_waker(key, cx.waker());
+            drop(state);
+            self.waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let driver = self.driver.get_or_insert_with(Driver::current);
+        self.tick = driver.tick_at_or_after(self.deadline);
+        let mut state = driver.lock();
+        let key = state.wheel.reserve();
+        self.key = Some(key);
+        if driver.arm(&mut state, key, self.tick, cx.waker().clone()) {
+            // The entry keeps no clone yet: many timers are disarmed at the
+            // next poll; a second suspension takes the lock once and keeps
+            // one then.
+            Poll::Pending
+        } else {
+            drop(state);
+            self.elapsed = true;
+            Poll::Ready(())
         }
     }
 
@@ -119,6 +159,7 @@ impl TimerEntry {
     pub(crate) fn disarm(&mut self) {
         if let (Some(driver), Some(key)) = (&self.driver, self.key.take()) {
             driver.lock().wheel.remove(key);
+            self.waker = None;
         }
     }
 }

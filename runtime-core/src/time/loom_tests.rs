@@ -77,3 +77,44 @@ fn loom_arm_while_the_driver_plans() {
         driver.lock().wheel.remove(key);
     });
 }
+
+/// Sets a loom-visible flag when woken (Release), like a task being
+/// scheduled.
+struct Flag(crate::loom::AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Invariant 3 of driver.rs: a task woken by its timer sees the published
+/// tick reach the timer's tick, so its re-poll learns the expiry without
+/// the lock (else it would suspend again with no timer left to wake it).
+#[test]
+fn loom_woken_timer_sees_the_published_tick() {
+    model(|| {
+        let driver = Arc::new(Driver::new());
+        let flag = std::sync::Arc::new(Flag(crate::loom::AtomicBool::new(false)));
+        {
+            let mut st = driver.lock();
+            let key = st.wheel.reserve();
+            assert!(driver.arm(&mut st, key, 5, Waker::from(flag.clone())));
+        }
+        let d = driver.clone();
+        let firer = loom::thread::spawn(move || {
+            let mut fired = Vec::new();
+            let mut st = d.lock();
+            d.fire_round(&mut st, 10, &mut fired);
+            drop(st);
+            for w in fired {
+                w.wake();
+            }
+        });
+        if flag.0.load(Ordering::Acquire) {
+            assert!(driver.elapsed() >= 5);
+        }
+        firer.join().unwrap();
+        assert_eq!(driver.elapsed(), 10);
+    });
+}

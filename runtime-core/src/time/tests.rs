@@ -163,3 +163,63 @@ fn dropped_sleeps_leave_the_wheel_at_once() {
         assert_eq!(driver.lock().wheel.armed(), 0);
     });
 }
+
+/// A timeout arms its timer only when its future suspends: one that
+/// completes at once never takes a wheel slot, one that suspends is armed
+/// while it waits and removed when it completes.
+#[test]
+fn timeouts_arm_only_when_their_future_suspends() {
+    use std::time::Duration;
+    let rt = crate::Runtime::builder().workers(1).build().unwrap();
+    let handle = rt.handle().clone();
+    rt.block_on(async move {
+        let driver = super::Driver::of(handle.shared()).clone();
+        for _ in 0..100 {
+            let r = crate::timeout_after(Duration::from_secs(5), async {
+                assert_eq!(driver.lock().wheel.armed(), 0);
+                7
+            })
+            .await;
+            assert_eq!(r, Ok(7));
+        }
+        let d = driver.clone();
+        let mut suspended = false;
+        let r = crate::timeout_after(
+            Duration::from_secs(5),
+            std::future::poll_fn(move |cx| {
+                if suspended {
+                    assert_eq!(d.lock().wheel.armed(), 1);
+                    return std::task::Poll::Ready(8);
+                }
+                suspended = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }),
+        )
+        .await;
+        assert_eq!(r, Ok(8));
+        assert_eq!(driver.lock().wheel.armed(), 0);
+    });
+}
+
+/// A firing round publishes the wheel's elapsed tick (never past `now`)
+/// before its wakers are woken.
+#[test]
+fn a_firing_round_publishes_its_tick() {
+    let driver = super::Driver::new();
+    let (c, waker) = counter();
+    let mut fired = Vec::new();
+    {
+        let mut st = driver.lock();
+        let key = st.wheel.reserve();
+        assert!(driver.arm(&mut st, key, 5, waker));
+        assert!(driver.fire_round(&mut st, 4, &mut fired));
+        assert!(fired.is_empty());
+        assert_eq!(driver.elapsed(), 4);
+        assert!(driver.fire_round(&mut st, 7, &mut fired));
+    }
+    assert_eq!(fired.len(), 1);
+    assert_eq!(driver.elapsed(), 7);
+    fired.drain(..).for_each(Waker::wake);
+    assert_eq!(c.0.load(Ordering::Relaxed), 1);
+}

@@ -1,11 +1,15 @@
 //! Timeouts: `timeout_after`, `timeout_at`, `ignore_after`, `ignore_at`.
 //!
 //! A timeout scope wraps a future, arms a timer that wakes the task at the
-//! deadline, and on each poll checks its own deadline *before* polling the
-//! inner future. Because an enclosing scope is always polled before the ones
-//! it encloses, the outermost expired scope fires first and drops the inner
-//! ones with its future. The rules that involve shields, cancel requests and
-//! enclosing scopes are numbered in `cancel.rs`.
+//! deadline when the future suspends, and on each poll checks whether its
+//! deadline was reached *before* polling the inner future. It learns that
+//! from the timer driver's published tick (driver.rs, invariant 3), which
+//! never runs ahead of the clock and reaches the deadline before the timer
+//! wakes the task; the clock is read only once the scope has expired, to
+//! weigh the enclosing scopes. Because an enclosing scope is always polled
+//! before the ones it encloses, the outermost expired scope fires first and
+//! drops the inner ones with its future. The rules that involve shields,
+//! cancel requests and enclosing scopes are numbered in `cancel.rs`.
 
 use super::entry::TimerEntry;
 use crate::cancel::DeadlineScope;
@@ -60,7 +64,9 @@ impl std::error::Error for TaskTimeout {}
 ///   delivered.
 ///
 /// A future that completes after its deadline without suspending in
-/// between returns `Ok`: late completion is not an error.
+/// between returns `Ok`: late completion is not an error. That includes a
+/// scope whose deadline had already passed when it was first polled: the
+/// future runs to its first suspension, and the timeout is delivered there.
 ///
 /// # Examples
 ///
@@ -178,14 +184,14 @@ impl<F: Future> Future for TimeoutAfter<F> {
         let mut this = self.project();
         let mut scope = DeadlineScope::enter();
         let deadline = this.entry.deadline();
-        // One clock reading per poll: the clock is the hot cost here.
-        let now = Instant::now();
         // Own deadline first: an enclosing scope that expired has already
-        // fired before polling us (rule 4 of cancel.rs). Otherwise arm the
-        // timer, which wakes the task at the deadline.
-        let expired =
-            this.entry.is_elapsed_at(now) || this.entry.poll_elapsed_at(cx, now).is_ready();
-        if expired && scope.may_fire(now) {
+        // fired before polling us (rule 4 of cancel.rs). Expiry is judged
+        // by the timer's published tick, which never runs ahead of the
+        // clock and reaches the deadline before the timer wakes the task;
+        // the clock is read only once the scope has expired, to weigh the
+        // enclosing scopes.
+        let expired = this.entry.fired();
+        if expired && scope.may_fire(Instant::now()) {
             this.future.set(None);
             this.entry.disarm();
             return Poll::Ready(Err(TaskTimeout));
@@ -205,22 +211,27 @@ impl<F: Future> Future for TimeoutAfter<F> {
                 this.entry.disarm();
                 Poll::Ready(Ok(value))
             }
-            Poll::Pending if expired => {
-                // Expired but deferred: the inner poll may have closed the
-                // shield; deliver at this suspension. (A deadline that
-                // passes during the poll needs no check here: the armed
-                // timer wakes the task, and the next poll's first check,
+            // About to suspend with the deadline ahead, as far as we know:
+            // arm the timer (only now, so a future that completes without
+            // suspending never touches the wheel), which wakes the task at
+            // the deadline.
+            Poll::Pending if !expired && this.entry.register(cx).is_pending() => {
+                crate::introspect::report_timeout(deadline);
+                Poll::Pending
+            }
+            Poll::Pending => {
+                // Expired (before the poll but deferred, or found due when
+                // arming): the inner poll may have closed the shield;
+                // deliver at this suspension. (A deadline that passes
+                // during the poll needs no check here: the armed timer
+                // wakes the task, and the next poll's first check,
                 // outermost scope first, delivers it.)
                 scope.refresh();
-                if scope.may_fire(now) {
+                if scope.may_fire(Instant::now()) {
                     this.future.set(None);
                     this.entry.disarm();
                     return Poll::Ready(Err(TaskTimeout));
                 }
-                Poll::Pending
-            }
-            Poll::Pending => {
-                crate::introspect::report_timeout(deadline);
                 Poll::Pending
             }
         }

@@ -96,7 +96,6 @@ impl Wheel {
     }
 
     /// The tick up to which entries have fired.
-    #[cfg(test)]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
