@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 const CONNS: usize = 10_000;
 /// The descriptor limit below which the test is skipped (the connections,
 /// plus the runtime's and the harness's own).
-const NEEDED_FDS: u64 = 10_500;
+const NEEDED_FDS: libc::rlim_t = 10_500;
 /// The whole test fails after this.
 const LIMIT: Duration = Duration::from_secs(60);
 /// Source addresses the client spreads its connections over
@@ -30,7 +30,7 @@ const CLIENT_ENV: &str = "CURIO_NET_C10K_CLIENT";
 
 /// Raises the soft descriptor limit to the hard one; gives the new soft
 /// limit.
-fn raise_nofile_limit() -> u64 {
+fn raise_nofile_limit() -> libc::rlim_t {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -50,7 +50,7 @@ fn raise_nofile_limit() -> u64 {
             lim.rlim_cur = lim.rlim_max;
         }
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// The message connection `i` sends: its index, so a crossed echo shows.
