@@ -1,9 +1,15 @@
-//! TCP echo round trips (1 and 64 connections: messages/s, p50/p99) and the connect+accept+close rate, curio's server against tokio's.
+//! TCP echo round trips (1 and 64 connections: messages/s, p50/p99), the connect+accept+close rate, and the memory an idle connection costs, curio's server against tokio's.
 //!
 //! Both servers run on 2 workers; the clients are the same plain std
 //! threads for both, so only the server side differs. Not a criterion
 //! benchmark: it reports throughput and latency percentiles, which
 //! criterion does not. `NET_BENCH_SCALE` (default 1) multiplies the work.
+//! `NET_BENCH_PART=echo` or `NET_BENCH_PART=memory` runs one part only.
+//!
+//! The memory part runs each server in its own process and the idle
+//! clients in another (this binary re-executed, `NET_BENCH_ROLE` selecting
+//! the role), and reads the server's resident set size from
+//! `/proc/self/status` as the connections are opened.
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -113,6 +119,25 @@ fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return;
     }
+    match std::env::var("NET_BENCH_ROLE").as_deref() {
+        Ok("idle-client") => return idle::client(),
+        Ok(role) if role.starts_with("idle-server-") => {
+            return idle::server(&role["idle-server-".len()..]);
+        }
+        _ => {}
+    }
+    let part = std::env::var("NET_BENCH_PART").unwrap_or_default();
+    if part != "memory" {
+        echo_part();
+    }
+    if part != "echo" {
+        println!();
+        idle::report();
+    }
+}
+
+/// The echo and connect tables.
+fn echo_part() {
     let scale: usize = std::env::var("NET_BENCH_SCALE")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -145,5 +170,242 @@ fn main() {
         connect_rate(addr, 100);
         let rate = connect_rate(addr, 2_000 * scale);
         println!("| connect+accept+close | {name} | {rate:.0} conn/s | | |");
+    }
+}
+
+/// Memory per idle connection: a server process per runtime, one client
+/// process holding the connections open.
+mod idle {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+    use std::process::{Child, ChildStdin, Command, Stdio};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    /// Connections held open at each measuring point (cumulative). The
+    /// last stays under the machine's 20,000 descriptors per process.
+    const STAGES: [usize; 3] = [1_000, 10_000, 19_000];
+    /// Source addresses the client spreads its connections over
+    /// (127.0.0.2 up), 1,000 connections each.
+    const SOURCES: usize = 20;
+    /// Any step of the protocol fails after this.
+    const STEP_LIMIT: Duration = Duration::from_secs(60);
+    /// The idle handler's read buffer: the same for both runtimes.
+    const BUF: usize = 64;
+
+    /// The server's resident set size in bytes.
+    fn rss() -> usize {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .expect("VmRSS in /proc/self/status");
+        let kib: usize = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .expect("VmRSS value");
+        kib * 1024
+    }
+
+    /// Server role: serves echo handlers on `runtime` ("curio" or
+    /// "tokio"), prints its port, then answers "rss K" on stdin (once `K`
+    /// handlers are live) with its resident set size.
+    pub fn server(runtime: &str) {
+        let live = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let l = live.clone();
+        // Keep the runtime alive until the end of this function.
+        let _runtime: Box<dyn std::any::Any> = match runtime {
+            "curio" => {
+                let rt = curio::Runtime::builder().workers(2).build().unwrap();
+                drop(rt.spawn(async move {
+                    let listener = curio::net::TcpListener::bind_with("127.0.0.1:0", 4096)
+                        .await
+                        .unwrap();
+                    tx.send(listener.local_addr().unwrap()).unwrap();
+                    loop {
+                        let Ok((s, _)) = listener.accept().await else {
+                            continue;
+                        };
+                        let l = l.clone();
+                        drop(curio::spawn(async move {
+                            l.fetch_add(1, SeqCst);
+                            let mut buf = [0u8; BUF];
+                            while let Ok(n) = s.read(&mut buf).await {
+                                if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                            l.fetch_sub(1, SeqCst);
+                        }));
+                    }
+                }));
+                Box::new(rt)
+            }
+            "tokio" => {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.spawn(async move {
+                    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                    socket.set_reuseaddr(true).unwrap();
+                    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+                    let listener = socket.listen(4096).unwrap();
+                    tx.send(listener.local_addr().unwrap()).unwrap();
+                    loop {
+                        let Ok((mut s, _)) = listener.accept().await else {
+                            continue;
+                        };
+                        let l = l.clone();
+                        tokio::spawn(async move {
+                            l.fetch_add(1, SeqCst);
+                            let mut buf = [0u8; BUF];
+                            while let Ok(n) = s.read(&mut buf).await {
+                                if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                            l.fetch_sub(1, SeqCst);
+                        });
+                    }
+                });
+                Box::new(rt)
+            }
+            other => panic!("unknown runtime {other}"),
+        };
+        let addr: SocketAddr = rx.recv().unwrap();
+        println!("addr {addr}");
+        for line in std::io::stdin().lock().lines() {
+            let line = line.unwrap();
+            let Some(k) = line.strip_prefix("rss ") else {
+                break;
+            };
+            let k: usize = k.parse().unwrap();
+            let deadline = Instant::now() + STEP_LIMIT;
+            while live.load(SeqCst) != k {
+                assert!(Instant::now() < deadline, "{k} handlers never became live");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            // Let the workers park and the allocator settle.
+            std::thread::sleep(Duration::from_millis(300));
+            println!("rss {k} {}", rss());
+        }
+    }
+
+    /// Client role: on "open K" opens connections until `K` are open
+    /// (one echo round trip each, so each is known to be served), answers
+    /// "opened K"; on anything else closes them all and exits.
+    pub fn client() {
+        let addr: SocketAddr = std::env::var("NET_BENCH_ADDR").unwrap().parse().unwrap();
+        let mut conns: Vec<std::net::TcpStream> = Vec::new();
+        for line in std::io::stdin().lock().lines() {
+            let line = line.unwrap();
+            let Some(k) = line.strip_prefix("open ") else {
+                break;
+            };
+            let k: usize = k.parse().unwrap();
+            while conns.len() < k {
+                let i = conns.len();
+                let source = Ipv4Addr::new(127, 0, 0, 2 + (i % SOURCES) as u8);
+                let socket =
+                    socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+                        .unwrap();
+                socket.bind(&SocketAddrV4::new(source, 0).into()).unwrap();
+                socket
+                    .connect_timeout(&addr.into(), Duration::from_secs(20))
+                    .unwrap();
+                let s: std::net::TcpStream = socket.into();
+                s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                conns.push(s);
+            }
+            // One byte each way on the new ones: every handler has run
+            // once and is now idle in its read.
+            for s in &mut conns[..] {
+                s.write_all(b"x").unwrap();
+            }
+            for s in &mut conns[..] {
+                let mut b = [0u8; 1];
+                s.read_exact(&mut b).unwrap();
+            }
+            println!("opened {k}");
+        }
+    }
+
+    /// Starts this binary in `role` with its soft descriptor limit raised
+    /// to the hard one.
+    fn spawn_role(
+        role: &str,
+        addr: Option<SocketAddr>,
+    ) -> (Child, ChildStdin, BufReader<std::process::ChildStdout>) {
+        let exe = std::env::current_exe().unwrap();
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("ulimit -n \"$(ulimit -Hn)\" && exec \"$0\"")
+            .arg(exe)
+            .env("NET_BENCH_ROLE", role)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        if let Some(addr) = addr {
+            cmd.env("NET_BENCH_ADDR", addr.to_string());
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        (child, stdin, stdout)
+    }
+
+    /// The next line starting with `prefix`, without it.
+    fn expect(out: &mut impl BufRead, prefix: &str) -> String {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert_ne!(
+                out.read_line(&mut line).unwrap(),
+                0,
+                "child exited before {prefix:?}"
+            );
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return rest.trim().to_owned();
+            }
+        }
+    }
+
+    /// Prints the idle-connection memory table.
+    pub fn report() {
+        println!("| idle connections | runtime | server RSS growth | per connection | projected 100,000 |");
+        println!("|---|---|---|---|---|");
+        for runtime in ["curio", "tokio"] {
+            let (mut server, mut to_server, mut from_server) =
+                spawn_role(&format!("idle-server-{runtime}"), None);
+            let addr: SocketAddr = expect(&mut from_server, "addr ").parse().unwrap();
+            let (mut client, mut to_client, mut from_client) =
+                spawn_role("idle-client", Some(addr));
+            let rss_at = |to: &mut ChildStdin, from: &mut BufReader<_>, k: usize| -> usize {
+                writeln!(to, "rss {k}").unwrap();
+                let reply = expect(from, &format!("rss {k} "));
+                reply.parse().unwrap()
+            };
+            let base = rss_at(&mut to_server, &mut from_server, 0);
+            for k in STAGES {
+                writeln!(to_client, "open {k}").unwrap();
+                expect(&mut from_client, &format!("opened {k}"));
+                let grown = rss_at(&mut to_server, &mut from_server, k).saturating_sub(base);
+                let per = grown as f64 / k as f64;
+                println!(
+                    "| {k} | {runtime} | {:.1} MiB | {per:.0} B | {:.0} MiB |",
+                    grown as f64 / (1 << 20) as f64,
+                    per * 100_000.0 / (1 << 20) as f64
+                );
+            }
+            drop(to_client);
+            client.wait().unwrap();
+            drop(to_server);
+            server.wait().unwrap();
+        }
     }
 }
