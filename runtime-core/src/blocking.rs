@@ -94,7 +94,7 @@ impl Pool {
             // Every thread is busy: the call waits for one to be free.
             return;
         }
-        st.threads.retain(|t| !t.is_finished());
+        reap(&mut st.threads);
         let id = st.next_id;
         let mut builder =
             std::thread::Builder::new().name(format!("{}-blocking-{}", self.inner.thread_name, id));
@@ -190,6 +190,22 @@ impl Inner {
     }
 }
 
+/// Joins the threads of `threads` that have finished and forgets them.
+///
+/// A finished thread is joined rather than detached, so that it has left
+/// the process (not only returned) before shutdown reports every thread
+/// gone; the join is immediate for a thread that already returned.
+pub(crate) fn reap(threads: &mut Vec<JoinHandle<()>>) {
+    let mut i = 0;
+    while i < threads.len() {
+        if threads[i].is_finished() {
+            let _ = threads.swap_remove(i).join();
+        } else {
+            i += 1;
+        }
+    }
+}
+
 /// The scheduler of a pool call: a wake-up queues it on the pool.
 struct PoolSchedule {
     /// The runtime, for the pool and for the threads' context.
@@ -239,7 +255,7 @@ fn start_thread(handle: &Handle, task: Notified) {
         drop(threads);
         return task.shutdown();
     }
-    threads.retain(|t| !t.is_finished());
+    reap(&mut threads);
     let thread_handle = handle.clone();
     // Shared with the thread, so that a failed spawn gives the task back.
     let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(task)));

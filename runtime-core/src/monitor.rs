@@ -112,7 +112,7 @@ fn accept_loop(
                 a.fetch_sub(1, SeqCst);
             });
         let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
-        clients.retain(|c| !c.is_finished());
+        crate::blocking::reap(&mut clients);
         match spawned {
             Ok(t) => clients.push(t),
             Err(_) => {
