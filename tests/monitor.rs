@@ -285,3 +285,14 @@ fn a_task_reading_a_socket_shows_read_wait() {
     client.write_all(b"hi").unwrap();
     assert_eq!(rt.block_on(reader).unwrap(), 2);
 }
+
+#[test]
+fn several_clients_are_served_at_once() {
+    let rt = monitored(1);
+    let mut sessions: Vec<Session> = (0..4).map(|_| Session::open(&rt)).collect();
+    for (i, s) in sessions.iter_mut().enumerate() {
+        assert!(s.cmd("ps").starts_with("Task   State"), "session {i}");
+    }
+    // The first one is still open after the others spoke.
+    assert!(sessions[0].cmd("help").contains("where"));
+}
