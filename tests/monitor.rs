@@ -262,6 +262,7 @@ fn a_task_reading_a_socket_shows_read_wait() {
     let listener =
         rt.block_on(async { curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() });
     let addr = listener.local_addr().unwrap();
+    let read_line = line!() + 4;
     let reader = rt.spawn(async move {
         let (conn, _) = listener.accept().await.unwrap();
         let mut buf = [0u8; 16];
@@ -281,7 +282,12 @@ fn a_task_reading_a_socket_shows_read_wait() {
         row.contains("READ_WAIT")
     });
     let w = s.cmd(&format!("where {}", reader.id()));
-    assert!(w.contains("READ_WAIT"), "{w}");
+    assert!(
+        w.contains(&format!(
+            "waiting (READ_WAIT) at tests/monitor.rs:{read_line}:"
+        )),
+        "{w}"
+    );
     client.write_all(b"hi").unwrap();
     assert_eq!(rt.block_on(reader).unwrap(), 2);
 }
@@ -295,4 +301,31 @@ fn several_clients_are_served_at_once() {
     }
     // The first one is still open after the others spoke.
     assert!(sessions[0].cmd("help").contains("where"));
+}
+
+#[test]
+fn a_readline_wait_names_the_users_line() {
+    let rt = monitored(1);
+    let listener =
+        rt.block_on(async { curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() });
+    let addr = listener.local_addr().unwrap();
+    let line_no = line!() + 4;
+    let reader = rt.spawn(async move {
+        let (conn, _) = listener.accept().await.unwrap();
+        let mut stream = conn.into_stream();
+        stream.readline().await.unwrap()
+    });
+    let mut client = TcpStream::connect(addr).unwrap();
+    let mut s = Session::open(&rt);
+    let mut w = String::new();
+    support::wait_until(Duration::from_secs(10), "the reader to wait", || {
+        w = s.cmd(&format!("where {}", reader.id()));
+        w.contains("READ_WAIT")
+    });
+    assert!(
+        w.contains(&format!("at tests/monitor.rs:{line_no}:")),
+        "{w}"
+    );
+    client.write_all(b"hello\n").unwrap();
+    assert_eq!(rt.block_on(reader).unwrap(), b"hello\n");
 }

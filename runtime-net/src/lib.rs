@@ -42,6 +42,7 @@
 mod reactor;
 mod server;
 pub mod signal;
+mod site;
 mod stream;
 mod tcp;
 mod udp;

@@ -145,15 +145,21 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     /// # Errors
     ///
     /// Socket errors.
-    pub async fn read(&mut self, max: usize) -> io::Result<Vec<u8>> {
-        if max == 0 {
-            return Ok(Vec::new());
-        }
-        if self.buffered().is_empty() {
-            self.fill(max.min(READ_ALL_CHUNK)).await?;
-        }
-        let n = max.min(self.buffered().len());
-        Ok(self.take(n))
+    #[track_caller]
+    pub fn read<'a>(
+        &'a mut self,
+        max: usize,
+    ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
+        crate::site::located(async move {
+            if max == 0 {
+                return Ok(Vec::new());
+            }
+            if self.buffered().is_empty() {
+                self.fill(max.min(READ_ALL_CHUNK)).await?;
+            }
+            let n = max.min(self.buffered().len());
+            Ok(self.take(n))
+        })
     }
 
     /// Gives exactly `n` bytes.
@@ -162,17 +168,23 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     ///
     /// `UnexpectedEof` if the stream ends first (the partial data stays
     /// buffered), and socket errors.
-    pub async fn read_exactly(&mut self, n: usize) -> io::Result<Vec<u8>> {
-        while self.buffered().len() < n {
-            let want = (n - self.buffered().len()).clamp(READ_CHUNK, READ_ALL_CHUNK);
-            if self.fill(want).await? == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "unexpected end of data",
-                ));
+    #[track_caller]
+    pub fn read_exactly<'a>(
+        &'a mut self,
+        n: usize,
+    ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
+        crate::site::located(async move {
+            while self.buffered().len() < n {
+                let want = (n - self.buffered().len()).clamp(READ_CHUNK, READ_ALL_CHUNK);
+                if self.fill(want).await? == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "unexpected end of data",
+                    ));
+                }
             }
-        }
-        Ok(self.take(n))
+            Ok(self.take(n))
+        })
     }
 
     /// Reads until the end of the stream and gives everything (curio's
@@ -182,10 +194,15 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     ///
     /// Socket errors; what was read stays buffered.
     #[doc(alias = "readall")]
-    pub async fn read_all(&mut self) -> io::Result<Vec<u8>> {
-        while self.fill(READ_ALL_CHUNK).await? != 0 {}
-        let n = self.buffered().len();
-        Ok(self.take(n))
+    #[track_caller]
+    pub fn read_all<'a>(
+        &'a mut self,
+    ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
+        crate::site::located(async move {
+            while self.fill(READ_ALL_CHUNK).await? != 0 {}
+            let n = self.buffered().len();
+            Ok(self.take(n))
+        })
     }
 
     /// Gives the next line, `\n` included; at the end of the stream, the
@@ -214,27 +231,32 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn readline(&mut self) -> io::Result<Vec<u8>> {
-        let mut scanned = 0;
-        loop {
-            let data = self.buffered();
-            if let Some(i) = data[scanned..].iter().position(|&b| b == b'\n') {
-                let len = scanned + i + 1;
-                if len > self.max_line {
+    #[track_caller]
+    pub fn readline<'a>(
+        &'a mut self,
+    ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
+        crate::site::located(async move {
+            let mut scanned = 0;
+            loop {
+                let data = self.buffered();
+                if let Some(i) = data[scanned..].iter().position(|&b| b == b'\n') {
+                    let len = scanned + i + 1;
+                    if len > self.max_line {
+                        return Err(line_too_long(self.max_line));
+                    }
+                    return Ok(self.take(len));
+                }
+                scanned = data.len();
+                if scanned >= self.max_line {
                     return Err(line_too_long(self.max_line));
                 }
-                return Ok(self.take(len));
+                let want = (self.max_line - scanned).min(READ_CHUNK);
+                if self.fill(want).await? == 0 {
+                    let n = self.buffered().len();
+                    return Ok(self.take(n));
+                }
             }
-            scanned = data.len();
-            if scanned >= self.max_line {
-                return Err(line_too_long(self.max_line));
-            }
-            let want = (self.max_line - scanned).min(READ_CHUNK);
-            if self.fill(want).await? == 0 {
-                let n = self.buffered().len();
-                return Ok(self.take(n));
-            }
-        }
+        })
     }
 
     /// Reads lines until the end of the stream.
@@ -244,15 +266,20 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     /// As [`readline`](Self::readline). On an error or cancellation the
     /// lines already read are lost to the caller, but lines not yet
     /// returned stay buffered only up to the current one.
-    pub async fn readlines(&mut self) -> io::Result<Vec<Vec<u8>>> {
-        let mut lines = Vec::new();
-        loop {
-            let line = self.readline().await?;
-            if line.is_empty() {
-                return Ok(lines);
+    #[track_caller]
+    pub fn readlines<'a>(
+        &'a mut self,
+    ) -> impl std::future::Future<Output = io::Result<Vec<Vec<u8>>>> + 'a {
+        crate::site::located(async move {
+            let mut lines = Vec::new();
+            loop {
+                let line = self.readline().await?;
+                if line.is_empty() {
+                    return Ok(lines);
+                }
+                lines.push(line);
             }
-            lines.push(line);
-        }
+        })
     }
 }
 
@@ -262,16 +289,22 @@ impl<S: AsyncWrite + Unpin> SocketStream<S> {
     /// # Errors
     ///
     /// Socket errors, e.g. `BrokenPipe`.
-    pub async fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut rest = data;
-        while !rest.is_empty() {
-            let n = poll_fn(|cx| Pin::new(&mut self.inner).poll_write(cx, rest)).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+    #[track_caller]
+    pub fn write<'a>(
+        &'a mut self,
+        data: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(async move {
+            let mut rest = data;
+            while !rest.is_empty() {
+                let n = poll_fn(|cx| Pin::new(&mut self.inner).poll_write(cx, rest)).await?;
+                if n == 0 {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
+                rest = &rest[n..];
             }
-            rest = &rest[n..];
-        }
-        Ok(data.len())
+            Ok(data.len())
+        })
     }
 
     /// Writes each item of `lines` in turn (no separator is added).
@@ -295,8 +328,11 @@ impl<S: AsyncWrite + Unpin> SocketStream<S> {
     /// # Errors
     ///
     /// The socket's flush error.
-    pub async fn flush(&mut self) -> io::Result<()> {
-        poll_fn(|cx| Pin::new(&mut self.inner).poll_flush(cx)).await
+    #[track_caller]
+    pub fn flush<'a>(&'a mut self) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(
+            async move { poll_fn(|cx| Pin::new(&mut self.inner).poll_flush(cx)).await },
+        )
     }
 }
 

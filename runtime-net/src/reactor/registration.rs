@@ -67,9 +67,12 @@ impl<S: mio::event::Source> PollEvented<S> {
                         Direction::Read => TaskState::ReadWait,
                         Direction::Write => TaskState::WriteWait,
                     };
-                    // The await site is in the caller's code, which an
-                    // `async fn` does not pass down: report the state only.
-                    introspect::waiting_somewhere(state);
+                    // The user's await site, when a public operation
+                    // recorded it (site.rs).
+                    match crate::site::current() {
+                        Some(at) => introspect::waiting(state, at),
+                        None => introspect::waiting_somewhere(state),
+                    }
                     return Poll::Pending;
                 }
             };

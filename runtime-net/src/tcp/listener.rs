@@ -125,8 +125,11 @@ impl TcpListener {
     /// # Examples
     ///
     /// See [`TcpListener`].
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    #[track_caller]
+    pub fn accept<'a>(
+        &'a self,
+    ) -> impl std::future::Future<Output = io::Result<(TcpStream, SocketAddr)>> + 'a {
+        crate::site::located(async move { std::future::poll_fn(|cx| self.poll_accept(cx)).await })
     }
 
     /// Polls for a connection; the waker is woken when one may be ready.

@@ -37,8 +37,12 @@ impl ReadHalf {
     /// # Errors
     ///
     /// As [`TcpStream::read`].
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read(buf).await
+    #[track_caller]
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(async move { self.stream.read(buf).await })
     }
 
     /// As [`TcpStream::read_exact`].
@@ -46,8 +50,12 @@ impl ReadHalf {
     /// # Errors
     ///
     /// As [`TcpStream::read_exact`].
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        self.stream.read_exact(buf).await
+    #[track_caller]
+    pub fn read_exact<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(async move { self.stream.read_exact(buf).await })
     }
 
     /// The address of the peer.
@@ -71,8 +79,12 @@ impl WriteHalf {
     /// # Errors
     ///
     /// As [`TcpStream::write`].
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf).await
+    #[track_caller]
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(async move { self.stream.write(buf).await })
     }
 
     /// As [`TcpStream::write_all`].
@@ -80,8 +92,12 @@ impl WriteHalf {
     /// # Errors
     ///
     /// As [`TcpStream::write_all`].
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.stream.write_all(buf).await
+    #[track_caller]
+    pub fn write_all<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(async move { self.stream.write_all(buf).await })
     }
 
     /// Shuts down the write direction: the peer reads end of stream.

@@ -128,8 +128,14 @@ impl TcpStream {
     /// # Cancel safety
     ///
     /// Cancel-safe: no data is taken unless the future completes.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(
+            async move { std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await },
+        )
     }
 
     /// Fills `buf` completely.
@@ -144,8 +150,12 @@ impl TcpStream {
     /// Not cancel-safe: bytes read before cancellation are in `buf` but the
     /// count is lost. Use [`SocketStream::read_exactly`] for a cancel-safe
     /// form.
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        self.io.read_exact(buf).await
+    #[track_caller]
+    pub fn read_exact<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(async move { self.io.read_exact(buf).await })
     }
 
     /// Writes some of `buf` and gives how much.
@@ -157,8 +167,14 @@ impl TcpStream {
     /// # Cancel safety
     ///
     /// Cancel-safe: nothing is written unless the future completes.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await
+    #[track_caller]
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(
+            async move { std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await },
+        )
     }
 
     /// Writes all of `buf`.
@@ -170,8 +186,12 @@ impl TcpStream {
     /// # Cancel safety
     ///
     /// Not cancel-safe: part of `buf` may have been sent.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
+    #[track_caller]
+    pub fn write_all<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(async move { self.io.write_all(buf).await })
     }
 
     /// Shuts down the read, write or both halves of the connection.

@@ -104,8 +104,12 @@ impl UnixDatagram {
     /// # Cancel safety
     ///
     /// Cancel-safe.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.io(Direction::Read, |s| s.recv_from(buf)).await
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        crate::site::located(async move { self.io.io(Direction::Read, |s| s.recv_from(buf)).await })
     }
 
     /// Sends a datagram to the connected peer.
@@ -126,8 +130,12 @@ impl UnixDatagram {
     /// # Cancel safety
     ///
     /// Cancel-safe.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.recv(buf)).await
+    #[track_caller]
+    pub fn recv<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(async move { self.io.io(Direction::Read, |s| s.recv(buf)).await })
     }
 
     /// The local address.

@@ -71,8 +71,11 @@ impl UnixListener {
     /// # Cancel safety
     ///
     /// Cancel-safe.
-    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        std::future::poll_fn(|cx| self.poll_accept(cx)).await
+    #[track_caller]
+    pub fn accept<'a>(
+        &'a self,
+    ) -> impl std::future::Future<Output = io::Result<(UnixStream, SocketAddr)>> + 'a {
+        crate::site::located(async move { std::future::poll_fn(|cx| self.poll_accept(cx)).await })
     }
 
     /// Polls for a connection.

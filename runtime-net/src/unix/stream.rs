@@ -95,8 +95,14 @@ impl UnixStream {
     /// # Errors
     ///
     /// Socket errors.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(
+            async move { std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await },
+        )
     }
 
     /// As [`TcpStream::read_exact`](crate::TcpStream::read_exact).
@@ -104,8 +110,12 @@ impl UnixStream {
     /// # Errors
     ///
     /// `UnexpectedEof`, and socket errors.
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        self.io.read_exact(buf).await
+    #[track_caller]
+    pub fn read_exact<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(async move { self.io.read_exact(buf).await })
     }
 
     /// As [`TcpStream::write`](crate::TcpStream::write).
@@ -113,8 +123,14 @@ impl UnixStream {
     /// # Errors
     ///
     /// Socket errors, e.g. `BrokenPipe`.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await
+    #[track_caller]
+    pub fn write<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(
+            async move { std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await },
+        )
     }
 
     /// As [`TcpStream::write_all`](crate::TcpStream::write_all).
@@ -122,8 +138,12 @@ impl UnixStream {
     /// # Errors
     ///
     /// Socket errors, e.g. `BrokenPipe`.
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.io.write_all(buf).await
+    #[track_caller]
+    pub fn write_all<'a>(
+        &'a self,
+        buf: &'a [u8],
+    ) -> impl std::future::Future<Output = io::Result<()>> + 'a {
+        crate::site::located(async move { self.io.write_all(buf).await })
     }
 
     /// Shuts down one or both directions.
