@@ -25,13 +25,26 @@ use idle::Idle;
 use park::Parker;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 
-/// How many ticks between two looks at the injector while the local queue
-/// has work.
+/// The most ticks between two looks at the injector while the local queue
+/// has work; the worker tunes the interval below this from its mean poll
+/// time (`worker.rs`, `Core::tune_interval`).
 #[cfg(not(all(test, curio_loom)))]
 pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 61;
-/// How many ticks between two looks at the injector (small under loom).
+/// How many ticks between two looks at the injector (small and fixed under
+/// loom).
 #[cfg(all(test, curio_loom))]
 pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 2;
+
+/// The fewest ticks between two looks at the injector.
+pub(crate) const MIN_GLOBAL_QUEUE_INTERVAL: u32 = 2;
+
+/// How long, at most, work from outside should wait in the injector while
+/// a worker is busy: the interval is tuned so that `interval × mean poll
+/// time` is about this.
+pub(crate) const GLOBAL_QUEUE_LATENCY_NS: u64 = 200_000;
+
+/// The most tasks one look at the injector moves into a local queue.
+pub(crate) const MAX_INJECT_BATCH: usize = 128;
 
 /// How many tasks in a row may come from the LIFO slot before the local
 /// queue gets a turn.

@@ -92,9 +92,26 @@ mod imp {
             retry(|| self.0.steal())
         }
 
-        /// Moves a batch into `dest` and returns one task of it.
-        pub(crate) fn steal_batch_and_pop(&self, dest: &Local) -> Option<Notified> {
-            retry(|| self.0.steal_batch_and_pop(&dest.0))
+        /// Moves up to `limit` tasks into `dest` and returns one more.
+        pub(crate) fn steal_batch_with_limit_and_pop(
+            &self,
+            dest: &Local,
+            limit: usize,
+        ) -> Option<Notified> {
+            retry(|| self.0.steal_batch_with_limit_and_pop(&dest.0, limit.max(1)))
+        }
+
+        /// Moves up to `limit` tasks into `dest` (a single call may move
+        /// fewer: crossbeam takes at most one block of the injector).
+        /// Returns whether any moved.
+        pub(crate) fn steal_batch_with_limit(&self, dest: &Local, limit: usize) -> bool {
+            loop {
+                match self.0.steal_batch_with_limit(&dest.0, limit.max(1)) {
+                    Steal::Success(()) => return true,
+                    Steal::Empty => return false,
+                    Steal::Retry => crate::loom::spin_loop(),
+                }
+            }
         }
 
         /// Whether the injector looks empty.
@@ -192,9 +209,30 @@ mod imp {
             self.0.lock().pop_front()
         }
 
-        /// Moves up to half the tasks into `dest`, returning one.
-        pub(crate) fn steal_batch_and_pop(&self, dest: &Local) -> Option<Notified> {
-            steal_half(&self.0, dest)
+        /// Moves up to `limit` tasks into `dest`, returning one more.
+        pub(crate) fn steal_batch_with_limit_and_pop(
+            &self,
+            dest: &Local,
+            limit: usize,
+        ) -> Option<Notified> {
+            let mut src = self.0.lock();
+            let first = src.pop_front()?;
+            let n = src.len().min(limit);
+            let batch: Vec<_> = src.drain(..n).collect();
+            drop(src);
+            dest.0.lock().extend(batch);
+            Some(first)
+        }
+
+        /// Moves up to `limit` tasks into `dest`; whether any moved.
+        pub(crate) fn steal_batch_with_limit(&self, dest: &Local, limit: usize) -> bool {
+            let mut src = self.0.lock();
+            let n = src.len().min(limit.max(1));
+            let batch: Vec<_> = src.drain(..n).collect();
+            drop(src);
+            let moved = !batch.is_empty();
+            dest.0.lock().extend(batch);
+            moved
         }
 
         /// Whether the injector is empty.

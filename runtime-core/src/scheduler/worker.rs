@@ -2,7 +2,10 @@
 //! loop that takes work from the LIFO slot, the local queue, the injector,
 //! or another worker, and parks when there is none.
 
-use super::{queue, Shared, WorkerMetrics, GLOBAL_QUEUE_INTERVAL, MAX_LIFO_POLLS};
+use super::{
+    queue, Shared, WorkerMetrics, GLOBAL_QUEUE_INTERVAL, GLOBAL_QUEUE_LATENCY_NS, MAX_INJECT_BATCH,
+    MAX_LIFO_POLLS, MIN_GLOBAL_QUEUE_INTERVAL,
+};
 use crate::loom::Arc;
 use crate::task::Notified;
 use std::cell::RefCell;
@@ -23,6 +26,15 @@ pub(crate) struct Core {
     index: usize,
     /// Incremented for every task run; picks when to check the injector.
     tick: u32,
+    /// The tick of the last look at the injector.
+    checked_at_tick: u32,
+    /// When the injector was last looked at (or the worker last unparked).
+    checked_at: std::time::Instant,
+    /// Ticks between two looks at the injector, tuned from the mean poll
+    /// time.
+    interval: u32,
+    /// Smoothed mean time of one tick, in nanoseconds.
+    mean_tick_ns: u64,
     /// The task woken last by a task of this worker, run next.
     lifo_slot: Option<Notified>,
     /// How many tasks in a row came from the LIFO slot.
@@ -62,6 +74,10 @@ pub(crate) fn new_core(index: usize) -> (Box<Core>, queue::Stealer) {
     let core = Box::new(Core {
         index,
         tick: 0,
+        checked_at_tick: 0,
+        checked_at: std::time::Instant::now(),
+        interval: GLOBAL_QUEUE_INTERVAL,
+        mean_tick_ns: 0,
         lifo_slot: None,
         lifo_streak: 0,
         run_queue,
@@ -169,7 +185,10 @@ impl WorkerContext {
                 return Some(task);
             }
         }
-        shared.injector.steal_batch_and_pop(&core.run_queue)
+        let limit = core.inject_batch(shared);
+        shared
+            .injector
+            .steal_batch_with_limit_and_pop(&core.run_queue, limit)
     }
 
     /// Before parking, the searching worker watches the queues for a short
@@ -223,7 +242,11 @@ impl WorkerContext {
             }
             if !shared.idle.is_parked(index) {
                 // `worker_to_notify` counted us unparked and searching.
-                self.core.borrow_mut().is_searching = true;
+                let mut core = self.core.borrow_mut();
+                core.is_searching = true;
+                // Time parked is not poll time (`Core::tune_interval`).
+                core.checked_at = std::time::Instant::now();
+                core.checked_at_tick = core.tick;
                 return;
             }
         }
@@ -238,6 +261,16 @@ impl WorkerContext {
             return self.shared.schedule_remote(task);
         };
         let notify = if is_yield {
+            // Work from outside (remote spawns, the reactor's and the
+            // timer's wake-ups) goes ahead of a task that yields: a worker
+            // whose tasks keep yielding would otherwise let it wait for the
+            // next look at the injector.
+            if !self.shared.injector.is_empty() {
+                let limit = core.inject_batch(&self.shared);
+                self.shared
+                    .injector
+                    .steal_batch_with_limit(&core.run_queue, limit);
+            }
             core.run_queue.push(task);
             // This worker runs the task next unless something else is
             // queued ahead of it: only then is there work to share, and an
@@ -276,13 +309,20 @@ impl Core {
     /// The next task of this worker's own queues (and the injector).
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
         self.tick = self.tick.wrapping_add(1);
-        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
-            // A batch, not one task: while the local queue never empties (a
-            // task that keeps yielding), this is the only way remote work
-            // comes in, and one task per interval would drain the injector
-            // at a trickle. The batch queues behind the local tasks.
-            if let Some(task) = shared.injector.steal_batch_and_pop(&self.run_queue) {
-                return Some(task);
+        if self.tick.wrapping_sub(self.checked_at_tick) >= self.interval {
+            self.tune_interval();
+            // A batch, not one task: while the local queue never empties,
+            // this and a yield are the only ways remote work comes in, and
+            // one task per interval would drain the injector at a trickle.
+            // The batch queues behind the local tasks.
+            if !shared.injector.is_empty() {
+                let limit = self.inject_batch(shared);
+                if let Some(task) = shared
+                    .injector
+                    .steal_batch_with_limit_and_pop(&self.run_queue, limit)
+                {
+                    return Some(task);
+                }
             }
         }
         if let Some(task) = self.lifo_slot.take() {
@@ -294,9 +334,47 @@ impl Core {
             self.run_queue.push(task);
         }
         self.lifo_streak = 0;
-        self.run_queue
-            .pop()
-            .or_else(|| shared.injector.steal_batch_and_pop(&self.run_queue))
+        if let Some(task) = self.run_queue.pop() {
+            return Some(task);
+        }
+        let limit = self.inject_batch(shared);
+        shared
+            .injector
+            .steal_batch_with_limit_and_pop(&self.run_queue, limit)
+    }
+
+    /// How many tasks to move from the injector at once: a fair share of
+    /// what waits there (`len / workers + 1`), bounded so that one look
+    /// does not fill the local queue.
+    fn inject_batch(&self, shared: &Shared) -> usize {
+        (shared.injector.len() / shared.remotes.len() + 1).min(MAX_INJECT_BATCH)
+    }
+
+    /// Re-tunes the injector interval so that work from outside waits about
+    /// `GLOBAL_QUEUE_LATENCY_NS` while this worker is busy: with long polls
+    /// the worker looks at the injector every few ticks, with short ones at
+    /// most every `GLOBAL_QUEUE_INTERVAL`. One clock read per look.
+    fn tune_interval(&mut self) {
+        let ticks = self.tick.wrapping_sub(self.checked_at_tick).max(1);
+        self.checked_at_tick = self.tick;
+        if cfg!(all(test, curio_loom)) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let elapsed = now.saturating_duration_since(self.checked_at);
+        self.checked_at = now;
+        let per_tick = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX) / u64::from(ticks);
+        // An exponentially weighted mean (weight 1/4 for the new sample),
+        // so one slow poll does not swing the interval.
+        self.mean_tick_ns = if self.mean_tick_ns == 0 {
+            per_tick
+        } else {
+            (self.mean_tick_ns.saturating_mul(3)).saturating_add(per_tick) / 4
+        };
+        let interval = GLOBAL_QUEUE_LATENCY_NS / self.mean_tick_ns.max(1);
+        self.interval = u32::try_from(interval)
+            .unwrap_or(u32::MAX)
+            .clamp(MIN_GLOBAL_QUEUE_INTERVAL, GLOBAL_QUEUE_INTERVAL);
     }
 
     /// A xorshift step for picking victims.
