@@ -100,6 +100,12 @@ pub mod group {
     pub use runtime_core::group::{Done, Spawner, TaskGroup, Wait};
 }
 
+/// For crates that extend the runtime: the cooperative budget their
+/// operations spend, and the I/O driver trait that workers turn.
+pub mod scheduler {
+    pub use runtime_core::scheduler::{coop, IoDriver};
+}
+
 /// The runtime and its configuration.
 pub mod runtime {
     pub use runtime_core::runtime::{Builder, Handle, Runtime};

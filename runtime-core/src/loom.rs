@@ -31,6 +31,11 @@ mod imp {
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             self.0.lock().unwrap()
         }
+
+        /// Locks the mutex if nobody holds it.
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock().ok()
+        }
     }
 
     /// loom's condition variable with the std build's shape.
@@ -103,6 +108,12 @@ mod imp {
         /// Locks the mutex.
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             self.0.lock()
+        }
+
+        /// Locks the mutex if nobody holds it.
+        #[allow(dead_code)]
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock()
         }
     }
 

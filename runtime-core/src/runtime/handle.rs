@@ -183,6 +183,27 @@ impl Handle {
         Ok(driver)
     }
 
+    /// Installs the I/O driver that this runtime's workers turn (see
+    /// [`IoDriver`](crate::scheduler::IoDriver)): busy workers poll it every
+    /// few ticks, and a worker about to park blocks in it. Only the first
+    /// driver installed is kept; returns whether this one was.
+    ///
+    /// # Examples
+    ///
+    /// See [`IoDriver`](crate::scheduler::IoDriver).
+    pub fn set_io_driver(&self, driver: StdArc<dyn crate::scheduler::IoDriver>) -> bool {
+        let installed = self.shared.io.set(driver).is_ok();
+        if installed {
+            // A worker parked on its condition variable before the driver
+            // existed would not turn it: wake every worker, so the next to
+            // park does.
+            for index in 0..self.shared.remotes.len() {
+                self.shared.unpark(index);
+            }
+        }
+        installed
+    }
+
     /// A snapshot of every live task, sorted by id (what the monitor's `ps`
     /// shows).
     ///

@@ -95,6 +95,7 @@ impl Runtime {
             long_blocks: Mutex::new(std::collections::VecDeque::new()),
             long_block_count: crate::loom::AtomicU64::new(0),
             time: std::sync::OnceLock::new(),
+            io: std::sync::OnceLock::new(),
         });
         let mut rt = Runtime {
             handle: Handle { shared },

@@ -54,3 +54,38 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
         }
     })
 }
+
+/// Gives back the unit the last [`poll_proceed`] spent, for an operation
+/// that then found nothing ready and returned `Pending`: waiting costs no
+/// budget, so a task that polls many idle sources in one poll does not
+/// spend its budget, wake itself and spin.
+///
+/// # Examples
+///
+/// ```
+/// use curio::scheduler::coop;
+/// use std::task::{Context, Poll};
+///
+/// fn poll_op(cx: &mut Context<'_>, ready: bool) -> Poll<()> {
+///     if coop::poll_proceed(cx).is_pending() {
+///         return Poll::Pending;
+///     }
+///     if ready {
+///         Poll::Ready(())
+///     } else {
+///         coop::refund();
+///         Poll::Pending
+///     }
+/// }
+/// # curio::run(async {
+/// #     std::future::poll_fn(|cx| poll_op(cx, true)).await;
+/// # });
+/// ```
+pub fn refund() {
+    LEFT.with(|l| {
+        let n = l.get();
+        if n != UNCONSTRAINED && n < BUDGET {
+            l.set(n + 1);
+        }
+    });
+}

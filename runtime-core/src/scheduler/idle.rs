@@ -113,6 +113,21 @@ impl Idle {
         is_searching && prev & SEARCH_MASK == 1
     }
 
+    /// `worker` found work of its own while parked (the I/O driver it slept
+    /// in woke tasks onto it): counts it unparked again, not searching.
+    /// Returns `false` when a notifier had already unparked it (and counted
+    /// it searching).
+    pub(crate) fn unpark_self(&self, worker: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let Some(pos) = sleepers.iter().position(|&w| w == worker) else {
+            return false;
+        };
+        sleepers.swap_remove(pos);
+        // ORDERING: SeqCst; part of the rule 2/3 protocol.
+        self.state.fetch_add(1 << UNPARK_SHIFT, SeqCst);
+        true
+    }
+
     /// Whether `worker` is still listed as parked (a wake-up that did not
     /// come from `worker_to_notify` leaves it listed).
     pub(crate) fn is_parked(&self, worker: usize) -> bool {

@@ -1,11 +1,72 @@
 //! Loom models of parking and notification (idle.rs rules 2 and 3, and
-//! the parker): work queued while a worker is going to sleep is never left
-//! with every worker asleep.
+//! the parker, park.rs rules 1-3): work queued while a worker is going to
+//! sleep, and I/O events that arrive while workers sleep in the driver or
+//! on their condvars, are never left with every worker asleep.
 
 use super::idle::Idle;
 use super::park::Parker;
-use crate::loom::{model, thread, Arc, AtomicBool, AtomicUsize};
+use super::IoDriver;
+use crate::loom::{model, thread, Arc, AtomicBool, AtomicUsize, Condvar, Mutex};
 use std::sync::atomic::Ordering::SeqCst;
+
+/// A stand-in for the reactor: one thread at a time holds the poll
+/// (`try_lock`, as the reactor's poller mutex); `pending` is an event the
+/// kernel holds for it, `rung` its waker's eventfd. A turn that finds the
+/// event "wakes a task": it queues one item of `Work`.
+struct MockDriver {
+    /// The poll; held while a thread turns the driver.
+    poll: Mutex<()>,
+    /// `(rung, pending)`: a wake-up and an I/O event not yet consumed.
+    kernel: Mutex<(bool, bool)>,
+    /// Where a thread blocked in the poll waits.
+    ready: Condvar,
+    /// The queue the woken tasks go to.
+    work: Arc<Work>,
+}
+
+impl MockDriver {
+    /// An I/O event arrives (the kernel makes the poll ready).
+    fn fire(&self) {
+        self.kernel.lock().1 = true;
+        self.ready.notify_all();
+    }
+
+    /// Dispatches a pending event, if any: its task is queued.
+    fn dispatch(&self, kernel: &mut (bool, bool)) {
+        if std::mem::take(&mut kernel.1) {
+            self.work.items.fetch_add(1, SeqCst);
+        }
+    }
+}
+
+impl IoDriver for MockDriver {
+    fn poll_now(&self) -> bool {
+        let Some(_poll) = self.poll.try_lock() else {
+            return false;
+        };
+        let mut kernel = self.kernel.lock();
+        self.dispatch(&mut kernel);
+        true
+    }
+
+    fn park(&self, still_parked: &dyn Fn() -> bool) -> bool {
+        let Some(_poll) = self.poll.try_lock() else {
+            return false;
+        };
+        let mut kernel = self.kernel.lock();
+        while !kernel.0 && !kernel.1 && still_parked() {
+            kernel = self.ready.wait(kernel);
+        }
+        kernel.0 = false;
+        self.dispatch(&mut kernel);
+        true
+    }
+
+    fn unpark(&self) {
+        self.kernel.lock().0 = true;
+        self.ready.notify_all();
+    }
+}
 
 /// A stand-in for the run queues: a count of queued items.
 struct Work {
@@ -28,6 +89,7 @@ fn worker(
     index: usize,
     idle: &Idle,
     parkers: &[Parker],
+    driver: Option<&dyn IoDriver>,
     work: &Work,
     done: &AtomicBool,
     taken: &AtomicUsize,
@@ -41,7 +103,7 @@ fn worker(
             if searching {
                 searching = false;
                 if idle.transition_worker_from_searching() {
-                    notify(idle, parkers);
+                    notify(idle, parkers, driver);
                 }
             }
             taken.fetch_add(1, SeqCst);
@@ -52,10 +114,10 @@ fn worker(
             continue;
         }
         if idle.transition_worker_to_parked(index, searching) && work.items.load(SeqCst) > 0 {
-            notify(idle, parkers);
+            notify(idle, parkers, driver);
         }
         loop {
-            parkers[index].park();
+            parkers[index].park(driver);
             if done.load(SeqCst) {
                 return;
             }
@@ -63,14 +125,19 @@ fn worker(
                 searching = true;
                 break;
             }
+            // The driver dispatched onto this worker (worker.rs `park`).
+            if work.items.load(SeqCst) > 0 {
+                searching = !idle.unpark_self(index);
+                break;
+            }
         }
     }
 }
 
 /// `Shared::notify_parked`.
-fn notify(idle: &Idle, parkers: &[Parker]) {
+fn notify(idle: &Idle, parkers: &[Parker], driver: Option<&dyn IoDriver>) {
     if let Some(i) = idle.worker_to_notify() {
-        parkers[i].unpark();
+        parkers[i].unpark(driver);
     }
 }
 
@@ -78,48 +145,152 @@ fn notify(idle: &Idle, parkers: &[Parker]) {
 /// sleep is taken.
 #[test]
 fn loom_no_lost_wakeup_one_worker() {
-    model(|| run_model(1, 1));
+    model(|| run_model(1, 1, Source::Queue));
 }
 
 /// Two workers, one producer of two items: both items are taken.
 #[test]
 fn loom_no_lost_wakeup_two_workers() {
-    model(|| run_model(2, 2));
+    model(|| run_model(2, 2, Source::Queue));
 }
 
-/// Runs `workers` workers (starting as searchers) against a producer of
-/// `items` items; the model thread waits until all are taken, then stops
-/// the workers.
-fn run_model(workers: usize, items: usize) {
-    let idle = Arc::new(Idle::new(workers));
-    let parkers: Arc<Vec<Parker>> = Arc::new((0..workers).map(|_| Parker::new()).collect());
-    let work = Arc::new(Work {
-        items: AtomicUsize::new(0),
-    });
-    let done = Arc::new(AtomicBool::new(false));
-    let taken = Arc::new(AtomicUsize::new(0));
-    let handles: Vec<_> = (0..workers)
-        .map(|i| {
-            let (idle, parkers, work, done, taken) = (
+/// One worker that parks in the driver; the work is an I/O event that the
+/// driver must dispatch: the worker holding the poll wakes for it.
+#[test]
+fn loom_driver_event_reaches_parked_worker() {
+    model(|| run_model(1, 1, Source::Io));
+}
+
+/// One worker parked in the driver, work pushed to the queue from outside:
+/// the unpark reaches the worker through the driver (park.rs rule 1).
+#[test]
+fn loom_driver_unpark_reaches_parked_worker() {
+    model(|| run_model(1, 1, Source::QueueWithDriver));
+}
+
+/// Two workers, one I/O event and one queued item: whichever worker holds
+/// the poll, the other sleeps on its condvar, and both items are taken.
+#[test]
+fn loom_driver_two_workers_hand_over() {
+    model(|| run_model(2, 2, Source::Mixed));
+}
+
+/// A fallback thread (the reactor thread) races the worker for the poll
+/// while work is queued from outside: an unpark whose driver wake-up the
+/// fallback thread consumed is still seen by the worker (park.rs rule 3).
+#[test]
+fn loom_driver_fallback_thread_races_worker() {
+    model(|| {
+        let work = Arc::new(Work {
+            items: AtomicUsize::new(0),
+        });
+        let driver = Arc::new(MockDriver {
+            poll: Mutex::new(()),
+            kernel: Mutex::new((false, false)),
+            ready: Condvar::new(),
+            work: work.clone(),
+        });
+        let idle = Arc::new(Idle::new(1));
+        let parkers: Arc<Vec<Parker>> = Arc::new(vec![Parker::new()]);
+        let done = Arc::new(AtomicBool::new(false));
+        let taken = Arc::new(AtomicUsize::new(0));
+        let fallback = {
+            let (driver, done) = (driver.clone(), done.clone());
+            thread::spawn(move || {
+                // One turn of the reactor thread's fallback: it blocks in
+                // the poll if no worker holds it.
+                let _ = driver.park(&|| !done.load(SeqCst));
+            })
+        };
+        let w = {
+            let (idle, parkers, work, done, taken, driver) = (
                 idle.clone(),
                 parkers.clone(),
                 work.clone(),
                 done.clone(),
                 taken.clone(),
+                driver.clone(),
             );
-            thread::spawn(move || worker(i, &idle, &parkers, &work, &done, &taken))
+            thread::spawn(move || worker(0, &idle, &parkers, Some(&*driver), &work, &done, &taken))
+        };
+        work.items.fetch_add(1, SeqCst);
+        notify(&idle, &parkers, Some(&*driver));
+        while taken.load(SeqCst) < 1 {
+            thread::yield_now();
+        }
+        done.store(true, SeqCst);
+        parkers[0].unpark(Some(&*driver));
+        driver.unpark();
+        w.join().unwrap();
+        fallback.join().unwrap();
+    });
+}
+
+/// Where the model's work comes from.
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    /// Items pushed to the queue, no driver.
+    Queue,
+    /// Items pushed to the queue; workers park in a driver.
+    QueueWithDriver,
+    /// I/O events the driver dispatches.
+    Io,
+    /// The first item an I/O event, the others pushed to the queue.
+    Mixed,
+}
+
+/// Runs `workers` workers (starting as searchers) against a producer of
+/// `items` items; the model thread waits until all are taken, then stops
+/// the workers.
+fn run_model(workers: usize, items: usize, source: Source) {
+    let idle = Arc::new(Idle::new(workers));
+    let parkers: Arc<Vec<Parker>> = Arc::new((0..workers).map(|_| Parker::new()).collect());
+    let work = Arc::new(Work {
+        items: AtomicUsize::new(0),
+    });
+    let driver = (source != Source::Queue).then(|| {
+        Arc::new(MockDriver {
+            poll: Mutex::new(()),
+            kernel: Mutex::new((false, false)),
+            ready: Condvar::new(),
+            work: work.clone(),
+        })
+    });
+    let done = Arc::new(AtomicBool::new(false));
+    let taken = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..workers)
+        .map(|i| {
+            let (idle, parkers, work, done, taken, driver) = (
+                idle.clone(),
+                parkers.clone(),
+                work.clone(),
+                done.clone(),
+                taken.clone(),
+                driver.clone(),
+            );
+            thread::spawn(move || {
+                let driver = driver.as_deref().map(|d| d as &dyn IoDriver);
+                worker(i, &idle, &parkers, driver, &work, &done, &taken)
+            })
         })
         .collect();
-    for _ in 0..items {
-        work.items.fetch_add(1, SeqCst);
-        notify(&idle, &parkers);
+    let dyn_driver = driver.as_deref().map(|d| d as &dyn IoDriver);
+    for n in 0..items {
+        let io = source == Source::Io || (source == Source::Mixed && n == 0);
+        match &driver {
+            Some(d) if io => d.fire(),
+            _ => {
+                work.items.fetch_add(1, SeqCst);
+                notify(&idle, &parkers, dyn_driver);
+            }
+        }
     }
     while taken.load(SeqCst) < items {
         thread::yield_now();
     }
     done.store(true, SeqCst);
     for p in parkers.iter() {
-        p.unpark();
+        p.unpark(dyn_driver);
     }
     for h in handles {
         h.join().unwrap();

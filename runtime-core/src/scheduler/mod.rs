@@ -9,6 +9,7 @@
 //! and a parked worker is woken only when nobody is searching (`idle.rs`).
 
 pub mod coop;
+mod driver;
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod queue;
@@ -23,6 +24,8 @@ use crate::task::{Notified, Registry};
 use crossbeam_utils::CachePadded;
 use idle::Idle;
 use park::Parker;
+
+pub use driver::IoDriver;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 /// The most ticks between two looks at the injector while the local queue
@@ -84,6 +87,9 @@ pub(crate) struct Shared {
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
     /// The timer driver, started on first use (`time/driver.rs`).
     pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
+    /// The I/O driver the workers turn, once an extension installed one
+    /// (`driver.rs`).
+    pub(crate) io: std::sync::OnceLock<std::sync::Arc<dyn IoDriver>>,
 }
 
 /// What the other workers may see of one worker.
@@ -127,9 +133,19 @@ impl Shared {
         // ORDERING: SeqCst; ordered before the injector drain in
         // `schedule_remote`'s re-check.
         self.shutdown.store(true, SeqCst);
-        for remote in self.remotes.iter() {
-            remote.parker.unpark();
+        for index in 0..self.remotes.len() {
+            self.unpark(index);
         }
+    }
+
+    /// The I/O driver, if one is installed.
+    pub(crate) fn io_driver(&self) -> Option<&dyn IoDriver> {
+        self.io.get().map(|d| &**d)
+    }
+
+    /// Wakes worker `index`, on its condition variable or in the driver.
+    pub(crate) fn unpark(&self, index: usize) {
+        self.remotes[index].parker.unpark(self.io_driver());
     }
 
     /// Queues a task from outside the workers and wakes one if needed.
@@ -149,7 +165,7 @@ impl Shared {
     /// Wakes a parked worker if nobody is searching (idle.rs rule 2).
     pub(crate) fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].parker.unpark();
+            self.unpark(index);
         }
     }
 

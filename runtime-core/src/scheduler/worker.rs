@@ -35,6 +35,8 @@ pub(crate) struct Core {
     interval: u32,
     /// Smoothed mean time of one tick, in nanoseconds.
     mean_tick_ns: u64,
+    /// Set at each look at the injector: the I/O driver is due a poll.
+    driver_due: bool,
     /// The task woken last by a task of this worker, run next.
     lifo_slot: Option<Notified>,
     /// How many tasks in a row came from the LIFO slot.
@@ -78,6 +80,7 @@ pub(crate) fn new_core(index: usize) -> (Box<Core>, queue::Stealer) {
         checked_at: std::time::Instant::now(),
         interval: GLOBAL_QUEUE_INTERVAL,
         mean_tick_ns: 0,
+        driver_due: false,
         lifo_slot: None,
         lifo_streak: 0,
         run_queue,
@@ -110,6 +113,7 @@ impl WorkerContext {
     fn run_loop(&self) {
         let shared = &*self.shared;
         while !shared.is_shutdown() {
+            self.poll_driver_if_due();
             let next = self.core.borrow_mut().next_task(shared);
             let task = match next {
                 Some(task) => task,
@@ -124,6 +128,19 @@ impl WorkerContext {
                 },
             };
             self.run_task(task);
+        }
+    }
+
+    /// A busy worker polls the I/O driver without blocking at each look at
+    /// the injector, so readiness reaches a runtime whose workers never
+    /// park without waiting for the driver's own thread. The tasks woken
+    /// are queued on this worker. The core is not borrowed meanwhile.
+    fn poll_driver_if_due(&self) {
+        let due = std::mem::take(&mut self.core.borrow_mut().driver_due);
+        if due {
+            if let Some(driver) = self.shared.io_driver() {
+                driver.poll_now();
+            }
         }
     }
 
@@ -204,10 +221,18 @@ impl WorkerContext {
         }
         let shared = &*self.shared;
         for round in 0..SPIN_ROUNDS {
-            if shared.is_shutdown() || shared.has_queued_work() {
+            if shared.is_shutdown() || shared.has_queued_work() || self.has_local_work() {
                 return true;
             }
             if round % 4 == 3 {
+                // Events may be waiting in the driver: take them here (the
+                // tasks land on this worker) rather than after a park.
+                if let Some(driver) = shared.io_driver() {
+                    driver.poll_now();
+                    if self.has_local_work() {
+                        return true;
+                    }
+                }
                 std::thread::yield_now();
             } else {
                 for _ in 0..SPINS_PER_ROUND {
@@ -236,20 +261,32 @@ impl WorkerContext {
         }
         WorkerMetrics::bump(&shared.remotes[index].metrics.parks);
         loop {
-            shared.remotes[index].parker.park();
+            shared.remotes[index].parker.park(shared.io_driver());
             if shared.is_shutdown() {
                 return;
             }
-            if !shared.idle.is_parked(index) {
+            let searching = if !shared.idle.is_parked(index) {
                 // `worker_to_notify` counted us unparked and searching.
-                let mut core = self.core.borrow_mut();
-                core.is_searching = true;
-                // Time parked is not poll time (`Core::tune_interval`).
-                core.checked_at = std::time::Instant::now();
-                core.checked_at_tick = core.tick;
-                return;
-            }
+                true
+            } else if self.has_local_work() {
+                // The driver we slept in woke tasks onto this worker.
+                !shared.idle.unpark_self(index)
+            } else {
+                continue;
+            };
+            let mut core = self.core.borrow_mut();
+            core.is_searching = searching;
+            // Time parked is not poll time (`Core::tune_interval`).
+            core.checked_at = std::time::Instant::now();
+            core.checked_at_tick = core.tick;
+            return;
         }
+    }
+
+    /// Whether this worker's LIFO slot or local queue holds a task.
+    fn has_local_work(&self) -> bool {
+        let core = self.core.borrow();
+        core.lifo_slot.is_some() || core.run_queue.len() > 0
     }
 
     /// Schedules a task woken by code running on this worker: into the LIFO
@@ -311,6 +348,7 @@ impl Core {
         self.tick = self.tick.wrapping_add(1);
         if self.tick.wrapping_sub(self.checked_at_tick) >= self.interval {
             self.tune_interval();
+            self.driver_due = true;
             // A batch, not one task: while the local queue never empties,
             // this and a yield are the only ways remote work comes in, and
             // one task per interval would drain the injector at a trickle.

@@ -63,6 +63,8 @@ impl<S: mio::event::Source> PollEvented<S> {
                 Poll::Ready(Ok(event)) => event,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {
+                    // Waiting costs no budget (the unit spent above).
+                    coop::refund();
                     let state = match dir {
                         Direction::Read => TaskState::ReadWait,
                         Direction::Write => TaskState::WriteWait,
