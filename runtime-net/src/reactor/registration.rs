@@ -53,7 +53,22 @@ impl<S: mio::event::Source> PollEvented<S> {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_drained(cx, dir, op, |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io), and when `drained` says the result
+    /// proves the source has nothing more for now (a short read), clears
+    /// the readiness it used: the next operation waits for the next event
+    /// instead of first trying a read that fails with `EAGAIN` (rule 2
+    /// keeps an event that came in meanwhile).
+    pub(crate) fn poll_io_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         if coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
@@ -83,6 +98,12 @@ impl<S: mio::event::Source> PollEvented<S> {
                     self.shared.clear_readiness(event)
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(r) => {
+                    if drained(&r) {
+                        self.shared.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(r));
+                }
                 result => return Poll::Ready(result),
             }
         }
@@ -110,13 +131,21 @@ where
     S: mio::event::Source + AsFd,
     for<'a> &'a S: Read,
 {
-    /// Reads into `buf` once the socket is readable.
+    /// Reads into `buf` once the socket is readable. A stream socket that
+    /// fills less than `buf` (and did not end) has been drained: its
+    /// readiness is cleared so the next read waits for an event.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        let len = buf.len();
+        self.poll_io_drained(
+            cx,
+            Direction::Read,
+            |mut s| s.read(buf),
+            |&n| n > 0 && n < len,
+        )
     }
 
     /// Writes from `buf` once the socket is writable.
