@@ -93,6 +93,30 @@ async fn parent(scale: f64, lines: Lines) {
     say(&lines, "Leaving!");
 }
 
+/// A parent that lets the kid play and then simply returns, leaving the
+/// kid to the runtime's shutdown: shutdown cancels it as `cancel` does, so
+/// the kid still saves its work.
+async fn parent_leaves_early(scale: f64, lines: Lines) {
+    let start = Arc::new(Event::new());
+    drop(
+        curio::task::Builder::new()
+            .name("kid")
+            .spawn(kid(start.clone(), scale, lines.clone())),
+    );
+    start.set();
+    sleep(Duration::from_secs_f64(scale)).await;
+    say(&lines, "We're leaving!");
+}
+
+/// [`parent_leaves_early`] on a runtime of its own; returns the lines
+/// printed by the time the runtime has shut down.
+pub fn run_parent_leaves_early(scale: f64) -> Vec<String> {
+    let lines = Lines::default();
+    curio::run(parent_leaves_early(scale, lines.clone()));
+    let out = lines.lock().unwrap().clone();
+    out
+}
+
 /// Runs the program with every delay multiplied by `scale`; returns the
 /// lines it printed.
 pub fn run(scale: f64) -> Vec<String> {

@@ -39,3 +39,21 @@ fn kid_saves_work_when_cancelled() {
     }
     assert_eq!(lines.last().map(String::as_str), Some("Leaving!"));
 }
+
+/// The parent returns without cancelling the kid: the runtime's shutdown
+/// cancels it, and the kid's cleanup (sending its friends home, saving its
+/// work, which takes a sleep) runs to the end before `run` returns.
+#[test]
+fn kid_saves_work_when_the_parent_leaves_early() {
+    let lines = kid::run_parent_leaves_early(0.005);
+    let pos = |l: &str| {
+        lines
+            .iter()
+            .position(|x| x == l)
+            .unwrap_or_else(|| panic!("missing line {l:?} in {lines:#?}"))
+    };
+    assert!(pos("We're leaving!") < pos("Fine. Saving my work."));
+    for name in ["Max", "Lillian", "Thomas"] {
+        assert!(pos(&format!("{name} going home")) < pos("Fine. Saving my work."));
+    }
+}

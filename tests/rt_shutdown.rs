@@ -134,3 +134,135 @@ fn bad_configuration_is_an_error() {
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+/// A cancelled task's cleanup inside `disable_cancellation` runs to the end
+/// at shutdown, with timers working: it sleeps, then sets a flag, and the
+/// flag is set when `run` returns.
+#[test]
+fn cleanup_runs_at_shutdown() {
+    for workers in FLAVOURS {
+        let saved = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = saved.clone();
+        runtime(workers, "sd-cleanup").run(async move {
+            curio::spawn(curio::disable_cancellation(async move {
+                while !curio::check_cancellation() {
+                    curio::sleep(Duration::from_millis(1)).await;
+                }
+                curio::sleep(Duration::from_millis(30)).await;
+                flag.store(true, SeqCst);
+            }));
+            curio::sleep(Duration::from_millis(10)).await;
+        });
+        assert!(saved.load(SeqCst), "workers = {workers}");
+    }
+}
+
+/// A task that ignores its cancellation (a shielded sleep of a minute) is
+/// dropped when the grace period ends: its destructor runs and shutdown
+/// returns soon after the grace period, not after the minute.
+#[test]
+fn a_task_ignoring_cancellation_is_dropped_after_the_grace_period() {
+    let drops = DropCount::default();
+    let rt = curio::Runtime::builder()
+        .workers(2)
+        .shutdown_grace(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let guard = drops.guard();
+    drop(rt.spawn(async move {
+        let _guard = guard;
+        curio::disable_cancellation(curio::sleep(Duration::from_secs(60))).await;
+    }));
+    std::thread::sleep(Duration::from_millis(20));
+    let start = std::time::Instant::now();
+    drop(rt);
+    let took = start.elapsed();
+    assert_eq!(drops.get(), 1);
+    assert!(
+        took >= Duration::from_millis(150),
+        "dropped early: {took:?}"
+    );
+    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+}
+
+/// Shutdown returns as soon as the last task has ended, well before a long
+/// grace period.
+#[test]
+fn shutdown_returns_when_every_task_has_ended() {
+    let rt = curio::Runtime::builder()
+        .workers(2)
+        .shutdown_grace(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        drop(rt.spawn(curio::sleep(Duration::from_secs(3600))));
+    }
+    let start = std::time::Instant::now();
+    rt.shutdown_timeout(Duration::from_secs(60));
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+/// A task spawned while shutdown runs (here by a cleanup) is dropped
+/// unpolled and its join reports a cancellation; every task ends exactly
+/// once.
+#[test]
+fn spawn_during_shutdown_is_cancelled_unpolled() {
+    for workers in FLAVOURS {
+        let drops = DropCount::default();
+        let polled = Arc::new(AtomicUsize::new(0));
+        let outcome = Arc::new(std::sync::Mutex::new(None));
+        let (d, p, o) = (drops.clone(), polled.clone(), outcome.clone());
+        runtime(workers, "sd-spawn").run(async move {
+            for _ in 0..20 {
+                let guard = d.guard();
+                curio::spawn(async move {
+                    let _guard = guard;
+                    curio::sleep(Duration::from_secs(3600)).await;
+                });
+            }
+            let (d, p, o) = (d.clone(), p.clone(), o.clone());
+            curio::spawn(curio::disable_cancellation(async move {
+                while !curio::check_cancellation() {
+                    curio::sleep(Duration::from_millis(1)).await;
+                }
+                let guard = d.guard();
+                let late = curio::spawn(async move {
+                    let _guard = guard;
+                    p.fetch_add(1, SeqCst);
+                });
+                let result = late.await;
+                *o.lock().unwrap() = Some(result.map_err(|e| e.is_cancelled()));
+            }));
+            curio::sleep(Duration::from_millis(10)).await;
+        });
+        assert_eq!(drops.get(), 21, "workers = {workers}");
+        assert_eq!(polled.load(SeqCst), 0);
+        assert_eq!(*outcome.lock().unwrap(), Some(Err(true)));
+    }
+}
+
+/// `CURIO_SHUTDOWN_GRACE` must be a duration: anything else is a clear
+/// error from `build`.
+#[test]
+fn a_bad_shutdown_grace_is_an_error() {
+    let err = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "bad_grace_child", "--nocapture", "--ignored"])
+        .env("CURIO_SHUTDOWN_GRACE", "soon")
+        .output()
+        .unwrap();
+    assert!(
+        err.status.success(),
+        "{}",
+        String::from_utf8_lossy(&err.stdout)
+    );
+}
+
+/// Run by `a_bad_shutdown_grace_is_an_error` in a child process, with the
+/// variable set.
+#[test]
+#[ignore = "run by a_bad_shutdown_grace_is_an_error with CURIO_SHUTDOWN_GRACE set"]
+fn bad_grace_child() {
+    let err = curio::Runtime::new().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("CURIO_SHUTDOWN_GRACE"), "{err}");
+}

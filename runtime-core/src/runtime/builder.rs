@@ -32,6 +32,8 @@ pub struct Builder {
     pub(crate) monitor: Option<String>,
     /// The long-block threshold, if set here.
     pub(crate) longblock: Option<Duration>,
+    /// How long shutdown lets cancelled tasks clean up, if set here.
+    pub(crate) shutdown_grace: Option<Duration>,
 }
 
 impl Default for Builder {
@@ -53,6 +55,62 @@ impl Builder {
             stack_size: None,
             monitor: None,
             longblock: None,
+            shutdown_grace: None,
+        }
+    }
+
+    /// Sets the grace period of shutdown: when the runtime is dropped (or
+    /// `run` returns), every remaining task is cancelled and keeps running
+    /// until it ends, so cleanup inside
+    /// [`disable_cancellation`](crate::disable_cancellation) completes; a
+    /// task still alive after `grace` has its future dropped. Without it,
+    /// `CURIO_SHUTDOWN_GRACE` sets it (`2s`, `500ms`, or a number of
+    /// milliseconds); the default is 5 s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    ///
+    /// let saved = Arc::new(AtomicBool::new(false));
+    /// let rt = curio::Runtime::builder()
+    ///     .workers(1)
+    ///     .shutdown_grace(Duration::from_secs(2))
+    ///     .build()
+    ///     .unwrap();
+    /// let flag = saved.clone();
+    /// rt.run(async move {
+    ///     curio::spawn(curio::disable_cancellation(async move {
+    ///         while !curio::check_cancellation() {
+    ///             curio::sleep(Duration::from_millis(1)).await;
+    ///         }
+    ///         curio::sleep(Duration::from_millis(20)).await; // save the work
+    ///         flag.store(true, Ordering::SeqCst);
+    ///     }));
+    ///     curio::sleep(Duration::from_millis(10)).await;
+    /// });
+    /// assert!(saved.load(Ordering::SeqCst));
+    /// ```
+    pub fn shutdown_grace(&mut self, grace: Duration) -> &mut Self {
+        self.shutdown_grace = Some(grace);
+        self
+    }
+
+    /// The grace period: the builder's, else `CURIO_SHUTDOWN_GRACE`, else 5 s.
+    pub(crate) fn resolve_shutdown_grace(&self) -> io::Result<Duration> {
+        if let Some(t) = self.shutdown_grace {
+            return Ok(t);
+        }
+        match std::env::var("CURIO_SHUTDOWN_GRACE") {
+            Ok(v) => parse_duration(&v).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("CURIO_SHUTDOWN_GRACE must be a duration such as 2s, not {v:?}"),
+                )
+            }),
+            Err(_) => Ok(Duration::from_secs(5)),
         }
     }
 

@@ -1,11 +1,16 @@
 //! The runtime: building it, running a main task on it, and shutting it
 //! down.
 //!
-//! Shutdown order: mark shutdown and wake every worker; join the workers;
-//! cancel every task still alive (each exactly once, destructors run on the
-//! thread that shuts down); drop what the queues still hold; stop the
-//! blocking pool, join its threads and the `spawn_thread` threads; stop the
-//! drivers (timer, reactor) and join their threads.
+//! Shutdown is curio's, bounded by a grace period. Its order: close the
+//! registry (a task spawned from now on is cancelled unpolled); request
+//! cancellation of every live task, as `Task::cancel` does; let the workers,
+//! the timer and the reactor run on until every task has ended or the grace
+//! period is over, so cleanup inside `disable_cancellation` completes with
+//! the runtime alive; then mark shutdown, wake and join the workers; drop
+//! the futures of the tasks still alive (each exactly once, on the thread
+//! that shuts down); drop what the queues still hold; stop the blocking
+//! pool, join its threads and the `spawn_thread` threads; stop the drivers
+//! (timer, reactor) and join their threads.
 
 mod builder;
 pub(crate) mod context;
@@ -48,6 +53,8 @@ pub struct Runtime {
     workers: Vec<JoinHandle<()>>,
     /// The monitor, when enabled.
     monitor: Option<Monitor>,
+    /// How long shutdown lets cancelled tasks run (`Builder::shutdown_grace`).
+    grace: std::time::Duration,
 }
 
 impl Runtime {
@@ -101,6 +108,7 @@ impl Runtime {
             handle: Handle { shared },
             workers: Vec::with_capacity(num_workers),
             monitor: None,
+            grace: builder.resolve_shutdown_grace()?,
         };
         if let Some(addr) = builder.resolve_monitor()? {
             rt.monitor = Some(Monitor::start(
@@ -197,6 +205,54 @@ impl Runtime {
         self.handle.block_on(future)
     }
 
+    /// Shuts the runtime down with a grace period of `grace` instead of
+    /// the builder's: every remaining task is cancelled and may clean up
+    /// for up to `grace`; then the futures still alive are dropped and every
+    /// thread the runtime started is joined. Returns as soon as every task
+    /// has ended.
+    ///
+    /// A task that never reaches an await point (a poll that does not
+    /// return) cannot be cancelled, and shutdown waits for its poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rt = curio::Runtime::builder().workers(1).build().unwrap();
+    /// // A task that refuses cancellation for a long while.
+    /// drop(rt.spawn(curio::disable_cancellation(curio::sleep(Duration::from_secs(60)))));
+    /// let start = Instant::now();
+    /// rt.shutdown_timeout(Duration::from_millis(50));
+    /// assert!(start.elapsed() < Duration::from_secs(30));
+    /// ```
+    pub fn shutdown_timeout(mut self, grace: std::time::Duration) {
+        self.grace = grace;
+        drop(self);
+    }
+
+    /// Cancels every live task and waits until all have ended or the grace
+    /// period is over, with the workers, timer and reactor running.
+    fn cancel_and_wait(&self) {
+        let shared = &self.handle.shared;
+        let deadline = std::time::Instant::now() + self.grace;
+        shared.registry.close();
+        shared.registry.for_each(|task| {
+            crate::task::request_cancel(task);
+        });
+        // Polls: a task's end is not signalled anywhere cheaper, and the
+        // step grows so a long grace period costs few wake-ups.
+        let mut step = std::time::Duration::from_micros(50);
+        while shared.registry.len() > 0 {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                break;
+            }
+            std::thread::sleep(step.min(deadline - now));
+            step = (step * 2).min(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// Stops everything; see the module docs for the order.
     fn shutdown(&mut self) {
         let shared = self.handle.shared.clone();
@@ -215,6 +271,7 @@ impl Runtime {
         if let Some(monitor) = self.monitor.as_mut() {
             monitor.stop();
         }
+        self.cancel_and_wait();
         shared.begin_shutdown();
         for join in self.workers.drain(..) {
             // A worker only panics on an internal bug; shutdown goes on.

@@ -120,6 +120,14 @@ impl Registry {
             .sum()
     }
 
+    /// Closes every shard: new tasks are refused from now on, the
+    /// registered ones stay until they complete.
+    pub(crate) fn close(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().closed = true;
+        }
+    }
+
     /// Closes every shard and returns the tasks still registered.
     pub(crate) fn close_and_drain(&self) -> Vec<TaskRef> {
         let mut out = Vec::new();
