@@ -132,3 +132,36 @@ impl fmt::Debug for TaskError {
 }
 
 impl std::error::Error for TaskError {}
+
+/// A task's failure becomes an I/O error: a cancellation has kind
+/// `Interrupted`, a panic kind `Other` with the panic's message, so a
+/// joined task reads as one `?`-chain in a function returning
+/// `io::Result`.
+///
+/// # Examples
+///
+/// ```
+/// fn check(result: Result<u32, curio::TaskError>) -> std::io::Result<u32> {
+///     Ok(result?)
+/// }
+///
+/// curio::run(async {
+///     let task = curio::spawn(curio::sleep(std::time::Duration::from_secs(60)));
+///     let id = task.id();
+///     let mut task = task;
+///     task.cancel().await;
+///     let err = check((&mut task).await.map(|()| 0)).unwrap_err();
+///     assert_eq!(err.kind(), std::io::ErrorKind::Interrupted);
+///     assert!(err.to_string().contains(&id.to_string()));
+/// });
+/// ```
+impl From<TaskError> for std::io::Error {
+    fn from(error: TaskError) -> std::io::Error {
+        let kind = if error.is_cancelled() {
+            std::io::ErrorKind::Interrupted
+        } else {
+            std::io::ErrorKind::Other
+        };
+        std::io::Error::new(kind, error.to_string())
+    }
+}

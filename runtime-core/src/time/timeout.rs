@@ -45,6 +45,32 @@ impl fmt::Display for TaskTimeout {
 
 impl std::error::Error for TaskTimeout {}
 
+/// A timeout becomes an I/O error of kind `TimedOut`, so a timed socket
+/// operation reads as one `?`-chain in a function returning `io::Result`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn read_some(sock: &curio::net::UdpSocket) -> std::io::Result<usize> {
+///     let mut buf = [0; 64];
+///     let n = curio::timeout_after(Duration::from_millis(10), sock.recv(&mut buf)).await??;
+///     Ok(n)
+/// }
+///
+/// curio::run(async {
+///     let sock = curio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     let err = read_some(&sock).await.unwrap_err();
+///     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+/// });
+/// ```
+impl From<TaskTimeout> for std::io::Error {
+    fn from(timeout: TaskTimeout) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, timeout)
+    }
+}
+
 /// Runs `future` for at most `duration` (curio's `timeout_after`).
 ///
 /// On expiry the future is dropped at its current await (destructors run)
