@@ -138,7 +138,7 @@ impl Builder {
 
     /// Reports every poll that holds a worker longer than `threshold`
     /// (curio's long-block detection): the task's id, name, spawn location
-    /// and the time, on stderr, and in the monitor's `longblock` command.
+    /// and the time, through `log` (target `curio::longblock`), and in the monitor's `longblock` command.
     /// Without it, `CURIO_LONGBLOCK` sets it (`50ms`, `1s`, `250us`, or a
     /// number of milliseconds).
     pub fn longblock(&mut self, threshold: Duration) -> &mut Self {

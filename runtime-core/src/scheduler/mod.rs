@@ -186,7 +186,7 @@ impl Shared {
             worker,
             duration: took,
         };
-        eprintln!("curio: long block: {block}");
+        log::warn!(target: "curio::longblock", "long block: {block}");
         // ORDERING: Relaxed; a statistics counter.
         self.long_block_count.fetch_add(1, Relaxed);
         let mut list = self.long_blocks.lock();

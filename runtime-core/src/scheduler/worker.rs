@@ -162,6 +162,19 @@ impl WorkerContext {
             core.index
         };
         WorkerMetrics::bump(&shared.remotes[index].metrics.polls);
+        #[cfg(feature = "tracing")]
+        let _span = {
+            let task_ref = task.task_ref();
+            let raw = task_ref.raw();
+            let header = raw.header();
+            tracing::trace_span!(
+                target: "curio::task",
+                "poll",
+                task.id = header.id.as_u64(),
+                task.name = header.name.as_deref().unwrap_or(""),
+            )
+            .entered()
+        };
         match shared.longblock {
             None => task.run(),
             Some(limit) => {
