@@ -34,6 +34,20 @@ pub struct Builder {
     pub(crate) longblock: Option<Duration>,
     /// How long shutdown lets cancelled tasks clean up, if set here.
     pub(crate) shutdown_grace: Option<Duration>,
+    /// Called on each worker thread as it starts.
+    pub(crate) on_thread_start: Option<ThreadHook>,
+    /// Called on each worker thread as it stops.
+    pub(crate) on_thread_stop: Option<ThreadHook>,
+}
+
+/// A function the runtime calls on its threads (`Builder::on_thread_start`).
+#[derive(Clone)]
+pub(crate) struct ThreadHook(pub(crate) std::sync::Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for ThreadHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ThreadHook")
+    }
 }
 
 impl Default for Builder {
@@ -56,7 +70,43 @@ impl Builder {
             monitor: None,
             longblock: None,
             shutdown_grace: None,
+            on_thread_start: None,
+            on_thread_stop: None,
         }
+    }
+
+    /// Calls `f` on each worker thread as it starts, before it runs a task
+    /// (to set thread-local state, pin the thread, name it in a profiler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let (s, t) = (started.clone(), stopped.clone());
+    /// let rt = curio::Runtime::builder()
+    ///     .workers(2)
+    ///     .on_thread_start(move || { s.fetch_add(1, Ordering::SeqCst); })
+    ///     .on_thread_stop(move || { t.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.run(async {});
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.on_thread_start = Some(ThreadHook(std::sync::Arc::new(f)));
+        self
+    }
+
+    /// Calls `f` on each worker thread as it stops, after its last task
+    /// (see [`Builder::on_thread_start`] for an example).
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.on_thread_stop = Some(ThreadHook(std::sync::Arc::new(f)));
+        self
     }
 
     /// Sets the grace period of shutdown: when the runtime is dropped (or

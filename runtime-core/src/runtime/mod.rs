@@ -124,8 +124,20 @@ impl Runtime {
             if let Some(size) = builder.stack_size {
                 thread = thread.stack_size(size);
             }
+            let (start, stop) = (
+                builder.on_thread_start.clone(),
+                builder.on_thread_stop.clone(),
+            );
             // On failure `rt` is dropped, which stops the workers started.
-            let join = thread.spawn(move || worker::run(shared, core))?;
+            let join = thread.spawn(move || {
+                if let Some(hook) = start {
+                    (hook.0)();
+                }
+                worker::run(shared, core);
+                if let Some(hook) = stop {
+                    (hook.0)();
+                }
+            })?;
             rt.workers.push(join);
         }
         Ok(rt)
