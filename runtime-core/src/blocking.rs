@@ -123,6 +123,12 @@ impl Pool {
         }
     }
 
+    /// `run_in_thread` closures queued or running.
+    pub(crate) fn in_flight(&self) -> usize {
+        let st = self.inner.state.lock();
+        st.queue.len() + st.num_threads.saturating_sub(st.num_idle)
+    }
+
     /// The number of live pool threads.
     pub(crate) fn threads(&self) -> usize {
         self.inner.state.lock().num_threads

@@ -312,7 +312,7 @@ pub fn check_cancellation() -> bool {
             if mine.peek().is_none() {
                 return false;
             }
-            let now = Instant::now();
+            let now = crate::time::clock();
             mine.any(|(_, f)| matches!(f, Frame::Deadline { deadline, .. } if *deadline <= now))
         })
     })

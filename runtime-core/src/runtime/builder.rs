@@ -34,6 +34,8 @@ pub struct Builder {
     pub(crate) longblock: Option<Duration>,
     /// How long shutdown lets cancelled tasks clean up, if set here.
     pub(crate) shutdown_grace: Option<Duration>,
+    /// Whether the clock starts paused (`time::pause`).
+    pub(crate) start_paused: bool,
     /// Called on each worker thread as it starts.
     pub(crate) on_thread_start: Option<ThreadHook>,
     /// Called on each worker thread as it stops.
@@ -72,7 +74,32 @@ impl Builder {
             shutdown_grace: None,
             on_thread_start: None,
             on_thread_stop: None,
+            start_paused: false,
         }
+    }
+
+    /// Starts the runtime with its clock paused (see
+    /// [`time::pause`](crate::time::pause)): sleeps and timeouts follow a
+    /// virtual clock that jumps to the next deadline whenever no task can
+    /// run, so code full of timeouts is tested without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let rt = curio::Runtime::builder().workers(1).start_paused(true).build().unwrap();
+    /// let real = Instant::now();
+    /// let timed_out = rt.run(async {
+    ///     curio::timeout_after(Duration::from_secs(30), curio::sleep(Duration::from_secs(60)))
+    ///         .await
+    ///         .is_err()
+    /// });
+    /// assert!(timed_out);
+    /// assert!(real.elapsed() < Duration::from_secs(10));
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
+        self
     }
 
     /// Calls `f` on each worker thread as it starts, before it runs a task

@@ -103,6 +103,7 @@ impl Runtime {
             long_block_count: crate::loom::AtomicU64::new(0),
             time: std::sync::OnceLock::new(),
             io: std::sync::OnceLock::new(),
+            clock: std::sync::Arc::new(crate::time::Clock::new(builder.start_paused)),
         });
         let mut rt = Runtime {
             handle: Handle { shared },

@@ -128,6 +128,12 @@ impl Idle {
         true
     }
 
+    /// Whether every worker counts as parked.
+    pub(crate) fn all_parked(&self) -> bool {
+        // ORDERING: SeqCst; part of the rule 2/3 protocol.
+        self.state.load(SeqCst) >> UNPARK_SHIFT == 0
+    }
+
     /// Whether `worker` is still listed as parked (a wake-up that did not
     /// come from `worker_to_notify` leaves it listed).
     pub(crate) fn is_parked(&self, worker: usize) -> bool {

@@ -87,6 +87,8 @@ pub(crate) struct Shared {
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
     /// The timer driver, started on first use (`time/driver.rs`).
     pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
+    /// The runtime's clock, which tests may pause (`time/clock.rs`).
+    pub(crate) clock: std::sync::Arc<crate::time::Clock>,
     /// The I/O driver the workers turn, once an extension installed one
     /// (`driver.rs`).
     pub(crate) io: std::sync::OnceLock<std::sync::Arc<dyn IoDriver>>,
@@ -194,6 +196,12 @@ impl Shared {
             list.pop_front();
         }
         list.push_back(block);
+    }
+
+    /// Whether a `run_in_thread` closure is queued or running: a paused
+    /// clock must not jump past its deadline meanwhile.
+    pub(crate) fn blocking_in_flight(&self) -> bool {
+        self.blocking.in_flight() > 0
     }
 
     /// Whether any queue holds work (idle.rs rule 3).

@@ -273,6 +273,9 @@ impl WorkerContext {
             shared.notify_parked();
         }
         WorkerMetrics::bump(&shared.remotes[index].metrics.parks);
+        if self.auto_advance_clock(index) {
+            return;
+        }
         loop {
             shared.remotes[index].parker.park(shared.io_driver());
             if shared.is_shutdown() {
@@ -294,6 +297,33 @@ impl WorkerContext {
             core.checked_at_tick = core.tick;
             return;
         }
+    }
+
+    /// With the clock paused and nothing left to run (every worker parked,
+    /// nothing queued), moves the clock to the next timer's deadline and
+    /// fires it (`time/clock.rs`). Returns whether that woke tasks onto
+    /// this worker, which is then unparked again to run them.
+    fn auto_advance_clock(&self, index: usize) -> bool {
+        let shared = &*self.shared;
+        if !shared.clock.is_paused()
+            || !shared.idle.all_parked()
+            || shared.has_queued_work()
+            || shared.blocking_in_flight()
+        {
+            return false;
+        }
+        let Some(driver) = shared.time.get() else {
+            return false;
+        };
+        if !driver.auto_advance() || !self.has_local_work() {
+            return false;
+        }
+        let searching = !shared.idle.unpark_self(index);
+        let mut core = self.core.borrow_mut();
+        core.is_searching = searching;
+        core.checked_at = std::time::Instant::now();
+        core.checked_at_tick = core.tick;
+        true
     }
 
     /// Whether this worker's LIFO slot or local queue holds a task.

@@ -26,6 +26,7 @@
 //!    or the lock (`TimerEntry::fired`).
 
 use super::wheel::{Key, Wheel};
+use super::Clock;
 use crate::loom::{Arc, AtomicU64, Condvar, Mutex, MutexGuard};
 use crate::scheduler::Shared;
 use std::sync::atomic::Ordering::{Acquire, Release};
@@ -37,6 +38,8 @@ const BATCH: usize = 256;
 
 /// The part of the driver shared by timers and the thread.
 pub(crate) struct Driver {
+    /// The runtime's clock (`clock.rs`): ticks count its instants.
+    clock: std::sync::Arc<Clock>,
     /// The instant of tick 0.
     start: Instant,
     /// Invariant 3: the wheel's elapsed tick as of the last firing round.
@@ -58,10 +61,11 @@ pub(crate) struct State {
 }
 
 impl Driver {
-    /// A driver whose tick 0 is now, with no thread yet.
-    pub(crate) fn new() -> Driver {
+    /// A driver whose tick 0 is the clock's now, with no thread yet.
+    pub(crate) fn new(clock: std::sync::Arc<Clock>) -> Driver {
         Driver {
-            start: Instant::now(),
+            start: clock.now(),
+            clock,
             elapsed: AtomicU64::new(0),
             state: Mutex::new(State {
                 wheel: Wheel::new(),
@@ -75,7 +79,7 @@ impl Driver {
     /// The driver of `shared`'s runtime, starting its thread on first use.
     pub(crate) fn of(shared: &Shared) -> &Arc<Driver> {
         shared.time.get_or_init(|| {
-            let driver = Arc::new(Driver::new());
+            let driver = Arc::new(Driver::new(shared.clock.clone()));
             // Under the hooks' lock, so shutdown either runs our hook or has
             // already begun (then timers simply never fire: every task is
             // being cancelled).
@@ -140,7 +144,64 @@ impl Driver {
 
     /// The last tick the clock has reached.
     fn tick_now(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+        self.tick_at(self.clock.now())
+    }
+
+    /// The last tick `now` has reached.
+    fn tick_at(&self, now: Instant) -> u64 {
+        let d = now.saturating_duration_since(self.start);
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The clock was paused, resumed or moved: the thread recomputes its
+    /// wait.
+    pub(crate) fn clock_changed(&self) {
+        let _state = self.state.lock();
+        self.cond.notify_one();
+    }
+
+    /// Fires every timer due by `now` on the calling thread (a paused
+    /// clock was moved there); returns whether any fired.
+    pub(crate) fn fire_until(&self, now: Instant) -> bool {
+        let tick = self.tick_at(now);
+        let mut fired = Vec::new();
+        let mut any = false;
+        loop {
+            let mut state = self.state.lock();
+            let done = self.fire_round(&mut state, tick, &mut fired);
+            drop(state);
+            any |= !fired.is_empty();
+            for waker in fired.drain(..) {
+                waker.wake();
+            }
+            if done {
+                return any;
+            }
+        }
+    }
+
+    /// Nothing can run: moves a paused clock to the next timer's deadline
+    /// and fires what is due then, on the calling thread. Returns whether a
+    /// timer fired; `false` on a running clock or with no timer armed.
+    pub(crate) fn auto_advance(&self) -> bool {
+        if !self.clock.is_paused() {
+            return false;
+        }
+        // The next expiration of a coarse level is its slot's start, where
+        // the entries only move down a level: go on until one fires.
+        let mut last = None;
+        loop {
+            let next = self.state.lock().wheel.next_expiration();
+            let Some(tick) = next.filter(|&t| last.map_or(true, |l| t > l)) else {
+                return false;
+            };
+            last = Some(tick);
+            self.clock
+                .advance_to(self.start + Duration::from_millis(tick));
+            if self.fire_until(self.clock.now()) {
+                return true;
+            }
+        }
     }
 
     /// Arms `key` at tick `when` (from [`tick_at_or_after`]); returns false
@@ -191,10 +252,15 @@ impl Driver {
                 continue;
             }
             state = match state.wheel.next_expiration() {
+                // A paused clock moves only when told (`clock_changed`).
+                Some(_) if self.clock.is_paused() => {
+                    state.sleeping_until = u64::MAX;
+                    self.cond.wait(state)
+                }
                 Some(tick) => {
                     state.sleeping_until = tick;
                     let at = self.start + Duration::from_millis(tick);
-                    let wait = at.saturating_duration_since(Instant::now());
+                    let wait = at.saturating_duration_since(self.clock.now());
                     self.cond.wait_timeout(state, wait)
                 }
                 None => {

@@ -53,7 +53,7 @@ impl TimerEntry {
 
     /// Whether the deadline has been reached (checks the clock).
     pub(crate) fn is_elapsed(&mut self) -> bool {
-        self.elapsed || self.is_elapsed_at(Instant::now())
+        self.elapsed || self.is_elapsed_at(super::clock())
     }
 
     /// Whether the deadline has been reached by `now` (the caller's fresh
@@ -80,7 +80,7 @@ impl TimerEntry {
             _ => false,
         };
         if due {
-            debug_assert!(Instant::now() >= self.deadline, "a timer fired early");
+            debug_assert!(super::clock() >= self.deadline, "a timer fired early");
             self.elapsed = true;
         }
         due
@@ -128,7 +128,7 @@ impl TimerEntry {
             let mut state = driver.lock();
             if state.wheel.is_fired(key) {
                 drop(state);
-                debug_assert!(Instant::now() >= self.deadline, "a timer fired early");
+                debug_assert!(super::clock() >= self.deadline, "a timer fired early");
                 self.elapsed = true;
                 return Poll::Ready(());
             }

@@ -34,7 +34,7 @@ pub fn interval(period: Duration) -> Interval {
         "curio::time::interval: the period must be non-zero"
     );
     Interval {
-        entry: TimerEntry::new(Instant::now()),
+        entry: TimerEntry::new(super::clock()),
         period,
     }
 }
@@ -83,7 +83,7 @@ impl Interval {
         }
         let scheduled = self.entry.deadline();
         let mut next = scheduled + self.period;
-        let now = Instant::now();
+        let now = super::clock();
         if next <= now {
             next = now + self.period;
         }

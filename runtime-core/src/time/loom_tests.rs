@@ -21,7 +21,7 @@ impl Wake for Count {
 #[test]
 fn loom_timer_fires_while_cancelled() {
     model(|| {
-        let driver = Arc::new(Driver::new());
+        let driver = Arc::new(Driver::new(std::sync::Arc::new(super::Clock::new(false))));
         let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
         let key = {
             let mut st = driver.lock();
@@ -59,7 +59,7 @@ fn loom_timer_fires_while_cancelled() {
 #[test]
 fn loom_arm_while_the_driver_plans() {
     model(|| {
-        let driver = Arc::new(Driver::new());
+        let driver = Arc::new(Driver::new(std::sync::Arc::new(super::Clock::new(false))));
         let d = driver.clone();
         let armer = loom::thread::spawn(move || {
             let mut st = d.lock();
@@ -94,7 +94,7 @@ impl Wake for Flag {
 #[test]
 fn loom_woken_timer_sees_the_published_tick() {
     model(|| {
-        let driver = Arc::new(Driver::new());
+        let driver = Arc::new(Driver::new(std::sync::Arc::new(super::Clock::new(false))));
         let flag = std::sync::Arc::new(Flag(crate::loom::AtomicBool::new(false)));
         {
             let mut st = driver.lock();

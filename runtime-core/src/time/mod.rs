@@ -13,6 +13,7 @@
 
 #![deny(unsafe_code)]
 
+mod clock;
 mod driver;
 mod entry;
 mod interval;
@@ -26,6 +27,8 @@ mod loom_tests;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use clock::Clock;
+pub use clock::{advance, pause, resume};
 pub(crate) use driver::Driver;
 pub use interval::{interval, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
@@ -37,6 +40,10 @@ pub use timeout::{
 use std::time::{Duration, Instant};
 
 /// The runtime's clock: the current monotonic instant (curio's `clock`).
+/// It is `Instant::now()` unless the runtime's clock was paused
+/// ([`pause`], [`Builder::start_paused`]): then it is virtual.
+///
+/// [`Builder::start_paused`]: crate::Builder::start_paused
 ///
 /// Deadlines of [`sleep_until`], [`timeout_at`] and [`ignore_at`] are
 /// instants of this clock.
@@ -52,12 +59,12 @@ use std::time::{Duration, Instant};
 /// });
 /// ```
 pub fn clock() -> Instant {
-    Instant::now()
+    clock::now()
 }
 
 /// `now + duration`, saturating at a far-future instant (about 30 years).
 fn deadline_after(duration: Duration) -> Instant {
-    let now = Instant::now();
+    let now = clock::now();
     now.checked_add(duration)
         .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600))
 }

@@ -206,7 +206,7 @@ fn timeouts_arm_only_when_their_future_suspends() {
 /// before its wakers are woken.
 #[test]
 fn a_firing_round_publishes_its_tick() {
-    let driver = super::Driver::new();
+    let driver = super::Driver::new(std::sync::Arc::new(super::Clock::new(false)));
     let (c, waker) = counter();
     let mut fired = Vec::new();
     {

@@ -217,7 +217,7 @@ impl<F: Future> Future for TimeoutAfter<F> {
         // the clock is read only once the scope has expired, to weigh the
         // enclosing scopes.
         let expired = this.entry.fired();
-        if expired && scope.may_fire(Instant::now()) {
+        if expired && scope.may_fire(super::clock()) {
             this.future.set(None);
             this.entry.disarm();
             return Poll::Ready(Err(TaskTimeout));
@@ -253,7 +253,7 @@ impl<F: Future> Future for TimeoutAfter<F> {
                 // wakes the task, and the next poll's first check,
                 // outermost scope first, delivers it.)
                 scope.refresh();
-                if scope.may_fire(Instant::now()) {
+                if scope.may_fire(super::clock()) {
                     this.future.set(None);
                     this.entry.disarm();
                     return Poll::Ready(Err(TaskTimeout));
