@@ -49,7 +49,7 @@ mod udp;
 mod unix;
 
 pub use server::{open_connection, run_server, tcp_server, unix_server, HandlerOutput};
-pub use stream::{SocketStream, DEFAULT_MAX_LINE};
+pub use stream::{SocketStream, DEFAULT_MAX_LINE, DEFAULT_MAX_READ_ALL};
 pub use tcp::{ReadHalf, TcpListener, TcpStream, WriteHalf};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

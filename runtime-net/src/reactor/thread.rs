@@ -26,10 +26,38 @@ struct Slot {
     io: Option<Arc<ScheduledIo>>,
 }
 
+/// Bits of a token that hold the slot index: three quarters of the word
+/// (48 on 64-bit targets, 24 on 32-bit ones); the generation takes the rest.
+const INDEX_BITS: u32 = usize::BITS / 4 * 3;
+/// The index bits of a token.
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// The highest slot index a token can name; one below the mask, so no
+/// token is ever `WAKE_TOKEN` (all ones).
+const MAX_INDEX: usize = INDEX_MASK - 1;
+
+/// The token of slot `index` at `generation` (only the generation's low
+/// `usize::BITS - INDEX_BITS` bits are kept; a stale token misses unless
+/// the slot was reused that many times over).
+fn encode_token(index: usize, generation: u32) -> mio::Token {
+    debug_assert!(index <= MAX_INDEX);
+    let generation = (generation as usize) & (usize::MAX >> INDEX_BITS);
+    mio::Token(generation << INDEX_BITS | index)
+}
+
+/// The slot index a token names.
+fn token_index(token: mio::Token) -> usize {
+    token.0 & INDEX_MASK
+}
+
+/// Whether `token` carries the (truncated) `generation` of its slot.
+fn token_generation_matches(token: mio::Token, generation: u32) -> bool {
+    token.0 >> INDEX_BITS == (generation as usize) & (usize::MAX >> INDEX_BITS)
+}
+
 /// The sources registered with the reactor, indexed by token.
 #[derive(Default)]
 struct Sources {
-    /// The slots; a token is `generation << 32 | index`.
+    /// The slots; a token is `encode_token(index, generation)`.
     slots: Vec<Slot>,
     /// Indices of free slots.
     free: Vec<usize>,
@@ -40,11 +68,9 @@ struct Sources {
 impl Sources {
     /// The source a token names, if it is still there.
     fn get(&self, token: mio::Token) -> Option<&Arc<ScheduledIo>> {
-        let index = token.0 & 0xffff_ffff;
-        let generation = (token.0 >> 32) as u32;
         self.slots
-            .get(index)
-            .filter(|s| s.generation == generation)
+            .get(token_index(token))
+            .filter(|s| token_generation_matches(token, s.generation))
             .and_then(|s| s.io.as_ref())
     }
 }
@@ -184,12 +210,12 @@ impl Reactor {
                     sources.slots.len() - 1
                 }
             };
-            if index > 0xffff_fffe {
+            if index > MAX_INDEX {
                 return Err(io::Error::other("too many sockets registered"));
             }
             let slot = &mut sources.slots[index];
             slot.io = Some(shared.clone());
-            mio::Token((slot.generation as usize) << 32 | index)
+            encode_token(index, slot.generation)
         };
         let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
         if let Err(e) = self.registry.register(io, token, interest) {
@@ -211,7 +237,7 @@ impl Reactor {
     fn free(&self, token: mio::Token) {
         let io = {
             let mut sources = self.sources.lock();
-            let index = token.0 & 0xffff_ffff;
+            let index = token_index(token);
             let io = sources.slots.get_mut(index).and_then(|slot| {
                 slot.generation = slot.generation.wrapping_add(1);
                 slot.io.take()
@@ -224,5 +250,28 @@ impl Reactor {
         if let Some(io) = io {
             io.close_with(CLOSED);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token names its slot and generation on any word width, and never
+    /// collides with the reactor's own wake token.
+    #[test]
+    fn token_round_trips_on_any_width() {
+        let gen_bits = usize::BITS - INDEX_BITS;
+        for index in [0, 1, 0xffff, MAX_INDEX] {
+            for generation in [0, 1, (1u32 << gen_bits.min(31)) - 1, u32::MAX] {
+                let token = encode_token(index, generation);
+                assert_ne!(token, WAKE_TOKEN);
+                assert_eq!(token_index(token), index);
+                assert!(token_generation_matches(token, generation));
+                assert!(!token_generation_matches(token, generation.wrapping_add(1)));
+            }
+        }
+        // A slot index as large as the table allows still fits.
+        assert!(MAX_INDEX >= (1 << 24) - 2);
     }
 }
