@@ -156,9 +156,11 @@ impl TcpListener {
         self.io.get_ref().local_addr()
     }
 
-    /// Closes the listener for every task using it: tasks blocked in
+    /// Closes the listener for every task using it, at once: it stops
+    /// listening (the next connect to its address is refused, and
+    /// connections still queued in its backlog are reset), tasks blocked in
     /// [`accept`](Self::accept) wake with a `NotConnected` error, and so do
-    /// later calls. The socket itself is released on drop.
+    /// later calls. The descriptor itself is released on drop.
     ///
     /// # Examples
     ///
@@ -166,15 +168,23 @@ impl TcpListener {
     /// use std::sync::Arc;
     /// curio::run(async {
     ///     let listener = Arc::new(curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+    ///     let addr = listener.local_addr().unwrap();
     ///     let l = listener.clone();
     ///     let acceptor = curio::spawn(async move { l.accept().await.map(|_| ()) });
     ///     curio::yield_now().await;
     ///     listener.close();
     ///     let err = acceptor.await.unwrap().unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    ///     let err = curio::net::TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     /// });
     /// ```
     pub fn close(&self) {
+        // Linux takes a listening socket out of LISTEN on shutdown(2) (it
+        // resets the backlog and refuses new connections) while the
+        // descriptor stays valid for the other tasks holding `&self`. An
+        // error means it is not listening any more anyway.
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
         self.io.close();
     }
 }
