@@ -2,6 +2,7 @@
 
 use super::{each_addr, TcpStream};
 use crate::reactor::{Direction, PollEvented};
+use crate::server::AcceptBackoff;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::fmt;
 use std::io;
@@ -33,6 +34,8 @@ pub const DEFAULT_BACKLOG: u32 = 1024;
 pub struct TcpListener {
     /// The listening socket, registered with the reactor.
     io: PollEvented<mio::net::TcpListener>,
+    /// The back-off after running out of descriptors.
+    backoff: AcceptBackoff,
 }
 
 impl TcpListener {
@@ -106,6 +109,7 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
+            backoff: AcceptBackoff::default(),
             io: PollEvented::new(mio::net::TcpListener::from_std(listener))?,
         })
     }
@@ -116,7 +120,10 @@ impl TcpListener {
     ///
     /// Accept errors, such as `EMFILE` when the process is out of file
     /// descriptors (the connection stays queued; retry later), or
-    /// `NotConnected` once the listener was [closed](Self::close).
+    /// `NotConnected` once the listener was [closed](Self::close). After an
+    /// out-of-descriptors error the next `accept` first waits a back-off
+    /// (1 ms, doubling up to 100 ms, reset by a success), so a loop that
+    /// retries at once does not spin.
     ///
     /// # Cancel safety
     ///
@@ -129,22 +136,27 @@ impl TcpListener {
     pub fn accept<'a>(
         &'a self,
     ) -> impl std::future::Future<Output = io::Result<(TcpStream, SocketAddr)>> + 'a {
-        crate::site::located(async move { std::future::poll_fn(|cx| self.poll_accept(cx)).await })
+        crate::site::located(async move {
+            self.backoff.wait().await;
+            std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        })
     }
 
     /// Polls for a connection; the waker is woken when one may be ready.
     ///
     /// # Errors
     ///
-    /// As [`accept`](Self::accept).
+    /// As [`accept`](Self::accept), without its back-off: after an
+    /// out-of-descriptors error the next poll tries again at once, so a
+    /// hand-written loop must pause itself.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => {
-                Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, addr)))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        let result = match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => TcpStream::from_mio(stream).map(|s| (s, addr)),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.backoff.record(&result);
+        Poll::Ready(result)
     }
 
     /// The address the listener is bound to.

@@ -2,6 +2,7 @@
 
 use super::UnixStream;
 use crate::reactor::{Direction, PollEvented};
+use crate::server::AcceptBackoff;
 use std::fmt;
 use std::io;
 use std::os::unix::net::SocketAddr;
@@ -33,6 +34,8 @@ use std::task::{Context, Poll};
 pub struct UnixListener {
     /// The socket, registered with the reactor.
     io: PollEvented<mio::net::UnixListener>,
+    /// The back-off after running out of descriptors.
+    backoff: AcceptBackoff,
 }
 
 impl UnixListener {
@@ -44,6 +47,7 @@ impl UnixListener {
     /// outside a curio runtime.
     pub async fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
+            backoff: AcceptBackoff::default(),
             io: PollEvented::new(mio::net::UnixListener::bind(path)?)?,
         })
     }
@@ -57,6 +61,7 @@ impl UnixListener {
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
+            backoff: AcceptBackoff::default(),
             io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
         })
     }
@@ -65,8 +70,9 @@ impl UnixListener {
     ///
     /// # Errors
     ///
-    /// Accept errors (e.g. `EMFILE`); `NotConnected` after
-    /// [`close`](Self::close).
+    /// Accept errors (e.g. `EMFILE`, after which the next `accept` waits a
+    /// back-off as [`TcpListener::accept`](crate::TcpListener::accept)
+    /// does); `NotConnected` after [`close`](Self::close).
     ///
     /// # Cancel safety
     ///
@@ -75,22 +81,25 @@ impl UnixListener {
     pub fn accept<'a>(
         &'a self,
     ) -> impl std::future::Future<Output = io::Result<(UnixStream, SocketAddr)>> + 'a {
-        crate::site::located(async move { std::future::poll_fn(|cx| self.poll_accept(cx)).await })
+        crate::site::located(async move {
+            self.backoff.wait().await;
+            std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        })
     }
 
     /// Polls for a connection.
     ///
     /// # Errors
     ///
-    /// As [`accept`](Self::accept).
+    /// As [`accept`](Self::accept), without its back-off.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => {
-                Poll::Ready(UnixStream::from_mio(stream).map(|s| (s, addr)))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        let result = match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => UnixStream::from_mio(stream).map(|s| (s, addr)),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.backoff.record(&result);
+        Poll::Ready(result)
     }
 
     /// The address the listener is bound to.
