@@ -10,6 +10,12 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// The first wait of a connect that found the backlog full.
+const CONNECT_RETRY_MIN: Duration = Duration::from_millis(1);
+/// The longest wait between two connect attempts.
+const CONNECT_RETRY_MAX: Duration = Duration::from_millis(100);
 
 /// A connected Unix stream socket, with the operations of
 /// [`TcpStream`](crate::TcpStream) (all on `&self`).
@@ -38,12 +44,34 @@ pub struct UnixStream {
 impl UnixStream {
     /// Connects to the socket file `path`.
     ///
+    /// When the listener's backlog is full the connect waits and tries
+    /// again (1 ms, doubling up to 100 ms, on the runtime's timer) until it
+    /// connects or fails; bound the wait with
+    /// [`timeout_after`](runtime_core::timeout_after) if needed.
+    ///
     /// # Errors
     ///
     /// As `connect(2)`, e.g. `NotFound` or `ConnectionRefused`, or an error
     /// outside a curio runtime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future abandons the attempt.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
+        let path = path.as_ref();
+        let mut delay = CONNECT_RETRY_MIN;
+        let socket = loop {
+            // A Unix connect does not go "in progress": `EAGAIN` means the
+            // backlog is full, and the socket it made is already dropped.
+            match mio::net::UnixStream::connect(path) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    runtime_core::time::sleep(delay).await;
+                    delay = (delay * 2).min(CONNECT_RETRY_MAX);
+                }
+                result => break result?,
+            }
+        };
+        let stream = UnixStream::from_mio(socket)?;
         stream
             .io
             .io(Direction::Write, |s| {
