@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod lookup;
 mod reactor;
 mod server;
 pub mod signal;
@@ -48,6 +49,7 @@ mod tcp;
 mod udp;
 mod unix;
 
+pub use lookup::{lookup_host, ToSocketAddrs};
 pub use server::{open_connection, run_server, tcp_server, unix_server, HandlerOutput};
 pub use stream::{SocketStream, DEFAULT_MAX_LINE, DEFAULT_MAX_READ_ALL};
 pub use tcp::{ReadHalf, TcpListener, TcpStream, WriteHalf};

@@ -15,13 +15,14 @@
 //! with the reactor (`epoll_ctl` fails with `ENOSPC`); that connection is
 //! dropped, the server goes on.
 
+use crate::lookup::ToSocketAddrs;
 use crate::{TcpListener, TcpStream, UnixListener, UnixStream};
 use runtime_core::{Handle, Task};
 use std::any::Any;
 use std::fmt::Debug;
 use std::future::{poll_fn, Future};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::pin::Pin;

@@ -1,10 +1,11 @@
 //! `UdpSocket`: datagrams over UDP through the reactor.
 
+use crate::lookup::ToSocketAddrs;
 use crate::reactor::{Direction, PollEvented};
 use crate::tcp::each_addr;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 /// A UDP socket.
@@ -91,10 +92,13 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// Socket errors, e.g. `InvalidInput` for an unresolvable target.
+    /// Socket errors, e.g. `InvalidInput` for an unresolvable target. A
+    /// host name is resolved on the blocking pool (see
+    /// [`lookup_host`](crate::lookup_host)).
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = target
-            .to_socket_addrs()?
+        let target = crate::lookup::resolve(target.to_addrs())
+            .await?
+            .into_iter()
             .next()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to send to"))?;
         self.io

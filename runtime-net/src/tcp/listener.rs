@@ -1,12 +1,13 @@
 //! `TcpListener`: accepts TCP connections through the reactor.
 
 use super::{each_addr, TcpStream};
+use crate::lookup::ToSocketAddrs;
 use crate::reactor::{Direction, PollEvented};
 use crate::server::AcceptBackoff;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 /// The listen backlog of [`TcpListener::bind`] (curio uses 100; a busier

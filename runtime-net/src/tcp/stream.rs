@@ -1,12 +1,13 @@
 //! `TcpStream`: a connected TCP socket driven by the reactor.
 
 use super::{each_addr, ReadHalf, WriteHalf};
+use crate::lookup::ToSocketAddrs;
 use crate::reactor::{Direction, PollEvented};
 use crate::stream::SocketStream;
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
