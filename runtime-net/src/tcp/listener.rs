@@ -8,6 +8,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 /// The listen backlog of [`TcpListener::bind`] (curio uses 100; a busier
@@ -160,6 +161,35 @@ impl TcpListener {
         Poll::Ready(result)
     }
 
+    /// Gives the socket back as its standard-library type, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the socket is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let listener = curio::net::TcpListener::from_std(listener.into_std()?)?;
+    ///     assert_eq!(listener.local_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::net::TcpListener::from(fd))
+    }
+
     /// The address the listener is bound to.
     ///
     /// # Errors
@@ -199,6 +229,18 @@ impl TcpListener {
         // error means it is not listening any more anyway.
         let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
         self.io.close();
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 

@@ -1,10 +1,13 @@
-//! TCP: [`TcpListener`], [`TcpStream`] and its owned halves.
+//! TCP: [`TcpListener`], [`TcpStream`] and its owned halves, and
+//! [`TcpSocket`] to set options before listening or connecting.
 
 mod listener;
+mod socket;
 mod split;
 mod stream;
 
 pub use listener::{TcpListener, DEFAULT_BACKLOG};
+pub use socket::TcpSocket;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::TcpStream;
 

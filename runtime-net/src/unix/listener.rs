@@ -5,6 +5,7 @@ use crate::reactor::{Direction, PollEvented};
 use crate::server::AcceptBackoff;
 use std::fmt;
 use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
@@ -102,6 +103,36 @@ impl UnixListener {
         Poll::Ready(result)
     }
 
+    /// Gives the socket back as its standard-library type, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the socket is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("curio-std-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = curio::net::UnixListener::bind(&path).await?;
+    ///     let listener = curio::net::UnixListener::from_std(listener.into_std()?)?;
+    ///     assert!(listener.local_addr()?.as_pathname().is_some());
+    ///     std::fs::remove_file(&path)
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::os::unix::net::UnixListener::from(fd))
+    }
+
     /// The address the listener is bound to.
     ///
     /// # Errors
@@ -115,6 +146,18 @@ impl UnixListener {
     /// with `NotConnected`, and so do later calls.
     pub fn close(&self) {
         self.io.close();
+    }
+}
+
+impl AsFd for UnixListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 
