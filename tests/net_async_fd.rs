@@ -102,3 +102,12 @@ fn a_regular_file_is_refused() {
         assert_eq!(err.raw_os_error(), Some(libc::EPERM), "{err}");
     });
 }
+
+#[test]
+fn the_new_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<AsyncFd<std::io::PipeReader>>();
+    send_sync::<curio::net::AsyncFdReadyGuard<'static, std::io::PipeReader>>();
+    send_sync::<curio::net::TcpSocket>();
+    send_sync::<curio::net::TryIoError>();
+}
