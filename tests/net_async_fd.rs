@@ -4,17 +4,23 @@
 mod support;
 
 use curio::net::AsyncFd;
+use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::time::Duration;
 use support::{runtime, FLAVOURS};
 
-/// A non-blocking pipe: (reader, writer).
-fn pipe() -> (std::io::PipeReader, std::io::PipeWriter) {
-    let (r, w) = std::io::pipe().unwrap();
-    // `O_NONBLOCK` through socket2, which sets it on any descriptor.
-    socket2::SockRef::from(&r).set_nonblocking(true).unwrap();
-    socket2::SockRef::from(&w).set_nonblocking(true).unwrap();
-    (r, w)
+/// A non-blocking pipe: (reader, writer), as files.
+fn pipe() -> (File, File) {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a writable array of two descriptors, as pipe2(2)
+    // requires.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) };
+    assert_eq!(rc, 0, "pipe2: {}", std::io::Error::last_os_error());
+    // SAFETY: pipe2 succeeded, so both descriptors are open and owned by
+    // nothing else; each `OwnedFd` takes sole ownership of one.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    (File::from(r), File::from(w))
 }
 
 #[test]
@@ -106,8 +112,8 @@ fn a_regular_file_is_refused() {
 #[test]
 fn the_new_types_are_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
-    send_sync::<AsyncFd<std::io::PipeReader>>();
-    send_sync::<curio::net::AsyncFdReadyGuard<'static, std::io::PipeReader>>();
+    send_sync::<AsyncFd<File>>();
+    send_sync::<curio::net::AsyncFdReadyGuard<'static, File>>();
     send_sync::<curio::net::TcpSocket>();
     send_sync::<curio::net::TryIoError>();
 }

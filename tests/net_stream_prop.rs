@@ -109,11 +109,9 @@ fn drive_readlines(
     cancel_after: &[usize],
 ) -> Vec<Option<Vec<u8>>> {
     let mut got = Vec::new();
-    let mut i = 0;
     // Bounded: each poll moves the script on, so the data runs out.
-    for _ in 0..100_000 {
+    for i in 0..100_000 {
         let polls = cancel_after[i % cancel_after.len()];
-        i += 1;
         match poll_at_most(stream.readline(), polls) {
             None => continue,
             Some(Ok(line)) if line.is_empty() => return got,
@@ -164,13 +162,11 @@ proptest! {
         let reader = Scripted { data: data.clone(), pos: 0, chunks, next: 0 };
         let mut stream = SocketStream::new(reader);
         let mut got = Vec::new();
-        let mut i = 0;
         let mut finished = false;
-        for _ in 0..100_000 {
+        for i in 0..100_000usize {
             let size = sizes[i % sizes.len()];
             let polls = cancel_after[i % cancel_after.len()];
-            i += 1;
-            let result = if i % 2 == 0 {
+            let result = if i % 2 == 1 {
                 poll_at_most(stream.read_exactly(size), polls)
             } else {
                 poll_at_most(stream.read(size), polls)
