@@ -144,10 +144,9 @@ impl WriteHalf {
     ///     let (server, _) = listener.accept().await?;
     ///     let (reader, writer) = server.into_split();
     ///     writer.forget();
-    ///     let no_eof = curio::ignore_after(
-    ///         std::time::Duration::from_millis(20),
-    ///         client.read(&mut [0; 8]),
-    ///     );
+    ///     let mut buf = [0; 8];
+    ///     let read = client.read(&mut buf);
+    ///     let no_eof = curio::ignore_after(std::time::Duration::from_millis(20), read);
     ///     assert!(no_eof.await.is_none());
     ///     drop(reader);
     ///     std::io::Result::Ok(())
