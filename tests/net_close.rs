@@ -63,3 +63,19 @@ fn dropping_the_write_half_sends_end_of_stream() {
         });
     }
 }
+
+#[test]
+fn a_closed_unix_listener_refuses_the_next_connect() {
+    runtime(1, "net-close").run(async {
+        let path = std::env::temp_dir().join(format!("curio-t-{}-close.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = curio::net::UnixListener::bind(&path).await.unwrap();
+        listener.close();
+        let err = std::os::unix::net::UnixStream::connect(&path)
+            .expect_err("a closed listener accepted a connection");
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+        let err = listener.accept().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotConnected);
+        std::fs::remove_file(&path).unwrap();
+    });
+}

@@ -142,9 +142,29 @@ impl UnixListener {
         self.io.get_ref().local_addr()
     }
 
-    /// Closes the listener for every task using it: blocked accepts wake
-    /// with `NotConnected`, and so do later calls.
+    /// Closes the listener for every task using it, at once: it stops
+    /// listening (the next connect to its path is refused), blocked accepts
+    /// wake with `NotConnected`, and so do later calls. The descriptor is
+    /// released on drop; the socket file stays.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("curio-close-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = curio::net::UnixListener::bind(&path).await?;
+    ///     listener.close();
+    ///     assert!(curio::net::UnixStream::connect(&path).await.is_err());
+    ///     std::fs::remove_file(&path)
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn close(&self) {
+        // shutdown(2) marks a listening Unix socket so that connects to
+        // it are refused, while the descriptor stays valid for the other
+        // tasks holding `&self`.
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
         self.io.close();
     }
 }
