@@ -97,6 +97,22 @@ impl<T> mio::event::Source for Fd<T> {
 
 /// The error of [`AsyncFdReadyGuard::try_io`] when the operation would
 /// block: the readiness was cleared, wait again.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Read;
+/// curio::run(async {
+///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+///     a.set_nonblocking(true)?;
+///     let fd = curio::net::AsyncFd::new(a)?;
+///     let mut guard = fd.readable().await?; // ready at the start
+///     let nothing = guard.try_io(|fd| fd.get_ref().read(&mut [0; 8]));
+///     assert!(nothing.is_err()); // TryIoError: nothing there, wait again
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 pub struct TryIoError(());
 
@@ -251,6 +267,21 @@ impl<T: AsFd> AsyncFd<T> {
     /// # Errors
     ///
     /// As [`readable`](Self::readable).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     // A new AsyncFd starts ready both ways.
+    ///     let guard = poll_fn(|cx| fd.poll_read_ready(cx).map_ok(drop)).await;
+    ///     guard
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn poll_read_ready(
         &self,
         cx: &mut Context<'_>,
@@ -263,6 +294,19 @@ impl<T: AsFd> AsyncFd<T> {
     /// # Errors
     ///
     /// As [`writable`](Self::writable).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     poll_fn(|cx| fd.poll_write_ready(cx).map_ok(drop)).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn poll_write_ready(
         &self,
         cx: &mut Context<'_>,
@@ -287,6 +331,10 @@ impl<T: AsFd> AsyncFd<T> {
 
 /// The readiness an [`AsyncFd`] reported for one direction; clear it when
 /// the operation would block (see the module's protocol).
+///
+/// # Examples
+///
+/// See [`AsyncFd`] and [`try_io`](AsyncFdReadyGuard::try_io).
 #[must_use = "clear the readiness when the operation would block"]
 pub struct AsyncFdReadyGuard<'a, T: AsFd> {
     /// The descriptor.
@@ -323,6 +371,22 @@ impl<'a, T: AsFd> AsyncFdReadyGuard<'a, T> {
 
     /// Keeps the readiness: the next wait returns at once (what dropping
     /// the guard does too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     let mut guard = fd.writable().await?;
+    ///     guard.retain_ready();
+    ///     drop(guard);
+    ///     fd.writable().await?; // at once: the readiness was kept
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn retain_ready(&mut self) {}
 
     /// Runs the non-blocking operation `f`. On `WouldBlock` the readiness
@@ -350,11 +414,30 @@ impl<'a, T: AsFd> AsyncFdReadyGuard<'a, T> {
     }
 
     /// The [`AsyncFd`] the guard is for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     let guard = fd.writable().await?;
+    ///     assert!(std::ptr::eq(guard.get_ref(), &fd));
+    ///     assert!(guard.get_inner().peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn get_ref(&self) -> &'a AsyncFd<T> {
         self.fd
     }
 
     /// The value inside the [`AsyncFd`].
+    ///
+    /// # Examples
+    ///
+    /// See [`get_ref`](Self::get_ref).
     pub fn get_inner(&self) -> &'a T {
         self.fd.get_ref()
     }

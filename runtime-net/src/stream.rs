@@ -151,7 +151,12 @@ impl<S> SocketStream<S> {
         self.max_read_all = max;
     }
 
-    /// The most bytes [`read_all`](Self::read_all) gathers.
+    /// The most bytes [`read_all`](Self::read_all) gathers
+    /// ([`DEFAULT_MAX_READ_ALL`] unless set).
+    ///
+    /// # Examples
+    ///
+    /// See [`set_read_all_limit`](Self::set_read_all_limit).
     pub fn read_all_limit(&self) -> usize {
         self.max_read_all
     }

@@ -283,6 +283,19 @@ impl UdpSocket {
     /// # Cancel safety
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     socket.writable().await?;
+    ///     let n = socket.try_send_to(b"x", socket.local_addr()?)?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
         crate::site::located(async move {
@@ -311,6 +324,19 @@ impl UdpSocket {
     /// # Errors
     ///
     /// `WouldBlock` when the send buffer is full, and socket errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(socket.try_send_to(b"hi", socket.local_addr()?)?, 2);
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(socket.recv_from(&mut buf).await?.0, 2);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
         self.io.try_io(Direction::Write, |s| s.send_to(buf, target))
     }
@@ -341,6 +367,17 @@ impl UdpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(!socket.broadcast()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn broadcast(&self) -> io::Result<bool> {
         self.io.get_ref().broadcast()
     }
@@ -382,6 +419,10 @@ impl UdpSocket {
     /// # Errors
     ///
     /// As `setsockopt(IP_DROP_MEMBERSHIP)`.
+    ///
+    /// # Examples
+    ///
+    /// See [`join_multicast_v4`](Self::join_multicast_v4).
     pub fn leave_multicast_v4(
         &self,
         group: std::net::Ipv4Addr,

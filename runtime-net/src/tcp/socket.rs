@@ -88,6 +88,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_reuseaddr(true)?;
+    /// assert!(socket.reuseaddr()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_reuseaddr(&self, on: bool) -> io::Result<()> {
         self.inner.set_reuse_address(on)
     }
@@ -97,6 +106,14 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.reuseaddr()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reuseaddr(&self) -> io::Result<bool> {
         self.inner.reuse_address()
     }
@@ -135,6 +152,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_reuseport(true)?;
+    /// assert!(socket.reuseport()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reuseport(&self) -> io::Result<bool> {
         self.inner.reuse_port()
     }
@@ -145,6 +171,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_keepalive(true)?;
+    /// assert!(socket.keepalive()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_keepalive(&self, on: bool) -> io::Result<()> {
         self.inner.set_keepalive(on)
     }
@@ -154,6 +189,14 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.keepalive()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn keepalive(&self) -> io::Result<bool> {
         self.inner.keepalive()
     }
@@ -164,6 +207,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_keepalive_idle(std::time::Duration::from_secs(30))?;
+    /// assert!(socket.keepalive()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_keepalive_idle(&self, idle: std::time::Duration) -> io::Result<()> {
         self.inner
             .set_tcp_keepalive(&TcpKeepalive::new().with_time(idle))
@@ -175,6 +227,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_send_buffer_size(32 * 1024)?;
+    /// assert!(socket.send_buffer_size()? >= 32 * 1024);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
         self.inner.set_send_buffer_size(size as usize)
     }
@@ -184,6 +245,14 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// assert!(socket.send_buffer_size()? > 0);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn send_buffer_size(&self) -> io::Result<u32> {
         self.inner
             .send_buffer_size()
@@ -196,6 +265,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_recv_buffer_size(32 * 1024)?;
+    /// assert!(socket.recv_buffer_size()? >= 32 * 1024);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
         self.inner.set_recv_buffer_size(size as usize)
     }
@@ -205,6 +283,14 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// assert!(socket.recv_buffer_size()? > 0);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn recv_buffer_size(&self) -> io::Result<u32> {
         self.inner
             .recv_buffer_size()
@@ -216,6 +302,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.set_nodelay(true)?;
+    /// assert!(socket.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
         self.inner.set_tcp_nodelay(on)
     }
@@ -225,6 +320,14 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// assert!(!socket.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.inner.tcp_nodelay()
     }
@@ -234,6 +337,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `bind(2)`, e.g. `AddrInUse`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// assert_ne!(socket.local_addr()?.port(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
         self.inner.bind(&addr.into())
     }
@@ -243,6 +355,15 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `getsockname`; `InvalidInput` for an address that is not IP.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let socket = curio::net::TcpSocket::new_v4()?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// assert!(socket.local_addr()?.ip().is_loopback());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner
             .local_addr()?
@@ -256,6 +377,19 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `listen(2)`, or an error outside a curio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::TcpSocket::new_v4()?;
+    ///     socket.bind("127.0.0.1:0".parse().unwrap())?;
+    ///     let listener = socket.listen(16)?;
+    ///     assert!(listener.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         self.inner.listen(backlog.min(i32::MAX as u32) as i32)?;
         TcpListener::from_std(self.inner.into())
@@ -271,6 +405,19 @@ impl TcpSocket {
     /// # Cancel safety
     ///
     /// Dropping the future abandons the connection attempt.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let socket = curio::net::TcpSocket::new_v4()?;
+    ///     let stream = socket.connect(listener.local_addr()?).await?;
+    ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
         match self.inner.connect(&addr.into()) {
             Ok(()) => {}
@@ -288,6 +435,16 @@ impl TcpSocket {
     /// # Errors
     ///
     /// As `fcntl(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let socket = curio::net::TcpSocket::from_std_stream(stream)?;
+    /// assert!(socket.local_addr()?.ip().is_loopback());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std_stream(stream: std::net::TcpStream) -> io::Result<TcpSocket> {
         stream.set_nonblocking(true)?;
         Ok(TcpSocket {

@@ -451,6 +451,10 @@ impl TcpStream {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_linger`](Self::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         socket2::SockRef::from(self.io.get_ref()).linger()
     }
@@ -473,6 +477,10 @@ impl TcpStream {
     /// # Errors
     ///
     /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_linger`](Self::set_linger).
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
