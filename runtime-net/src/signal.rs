@@ -21,7 +21,9 @@ pub use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
 /// Registering a signal replaces its default action for the whole process
 /// (SIGINT no longer terminates it) while the event lives; once the last
 /// curio user of a signal (a `SignalEvent` or a [`ctrl_c`] future) is
-/// dropped, the signal's default action applies again. `SIGKILL`, `SIGSTOP` and the signals that report faults
+/// dropped, the signal's default action applies again (curio assumes the
+/// action was the default before it first handled the signal; a handler
+/// installed through `signal-hook` by other code keeps running). `SIGKILL`, `SIGSTOP` and the signals that report faults
 /// (`SIGSEGV`, `SIGILL`, `SIGFPE`, `SIGBUS`) are refused.
 ///
 /// # Examples
