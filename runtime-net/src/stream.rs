@@ -15,6 +15,8 @@ pub const DEFAULT_MAX_READ_ALL: usize = 64 * 1024 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
 /// What `read_all` asks for at most in one read.
 const READ_ALL_CHUNK: usize = 64 * 1024;
+/// The most read-ahead storage an empty stream keeps (rule 1).
+const KEEP_BUFFER: usize = 4 * (DEFAULT_MAX_LINE + READ_ALL_CHUNK);
 
 /// A buffered stream over a socket, with curio's stream methods.
 ///
@@ -79,7 +81,9 @@ pub struct SocketStream<S> {
 //
 // 1. `buf.len()` only grows (to the unread bytes plus the most one read
 //    asked for), so a read that waits does not zero its space again on
-//    every poll; the bytes past `end` are stale and never read.
+//    every poll; the bytes past `end` are stale and never read. Only when
+//    the stream is empty and holds more than `KEEP_BUFFER` is the storage
+//    released.
 // 2. After a line over the limit the stream drops that line through its
 //    `\n`: at once for what is buffered, and on the next read for what is
 //    still to come (`skipping`). The error is reported once, and memory
@@ -191,6 +195,11 @@ impl<S> SocketStream<S> {
         if self.pos == self.end {
             self.pos = 0;
             self.end = 0;
+            if self.buf.len() > KEEP_BUFFER {
+                // Rule 1's exception: a big `read_all` does not pin its
+                // memory for the life of the stream.
+                self.buf = Vec::new();
+            }
         }
     }
 }
