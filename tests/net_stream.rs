@@ -165,3 +165,57 @@ fn as_stream_borrows_and_works_on_unix_streams() {
         assert_eq!(b.as_stream().readlines().await.unwrap().len(), 2);
     });
 }
+
+#[test]
+fn an_overlong_line_is_reported_once_and_the_next_line_follows() {
+    curio::run(async {
+        let (client, server) = pair().await;
+        let writer = curio::spawn(async move {
+            client.write_all(b"short\n").await?;
+            client.write_all(&[b'x'; 20]).await?;
+            client.write_all(b"\nnext\n").await?;
+            // An over-long line that arrives in pieces, its '\n' last.
+            for _ in 0..5 {
+                client.write_all(&[b'y'; 7]).await?;
+                curio::yield_now().await;
+            }
+            client.write_all(b"\nlast\n").await?;
+            // Over the limit with no '\n' before the end of the stream.
+            client.write_all(&[b'z'; 12]).await
+        });
+        let mut s = server.into_stream();
+        s.set_max_line(8);
+        assert_eq!(s.readline().await.unwrap(), b"short\n");
+        let err = s.readline().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert_eq!(s.readline().await.unwrap(), b"next\n");
+        let err = s.readline().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert_eq!(s.readline().await.unwrap(), b"last\n");
+        writer.await.unwrap().unwrap();
+        let err = s.readline().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert_eq!(s.readline().await.unwrap(), b"");
+        assert_eq!(s.readline().await.unwrap(), b"");
+    });
+}
+
+#[test]
+fn read_all_stops_with_invalid_data_past_its_limit() {
+    curio::run(async {
+        let (client, server) = pair().await;
+        client.write_all(&[b'a'; 100]).await.unwrap();
+        drop(client);
+        let mut s = server.into_stream();
+        assert_eq!(s.read_all_limit(), curio::net::DEFAULT_MAX_READ_ALL);
+        s.set_read_all_limit(40);
+        let err = s.read_all().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        // Nothing is lost: what was read stays buffered (bounded), the rest
+        // is still in the socket.
+        let buffered = s.buffered().len();
+        assert!((41..=100).contains(&buffered), "{buffered}");
+        s.set_read_all_limit(1000);
+        assert_eq!(s.read_all().await.unwrap(), vec![b'a'; 100]);
+    });
+}

@@ -116,3 +116,44 @@ fn unix_datagrams_by_path_and_pair() {
     let _ = std::fs::remove_file(pa);
     let _ = std::fs::remove_file(pb);
 }
+
+#[test]
+fn unix_connect_to_a_full_backlog_waits_until_accepted() {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    support::runtime(1, "net-backlog").run(async {
+        let path = temp_path("backlog");
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None).unwrap();
+        socket.bind(&SockAddr::unix(&path).unwrap()).unwrap();
+        socket.listen(1).unwrap();
+        let listener = UnixListener::from_std(socket.into()).unwrap();
+        // Fill the backlog with connects that do not wait.
+        let mut queued = Vec::new();
+        for _ in 0..1000 {
+            let s = Socket::new(Domain::UNIX, Type::STREAM, None).unwrap();
+            s.set_nonblocking(true).unwrap();
+            match s.connect(&SockAddr::unix(&path).unwrap()) {
+                Ok(()) => queued.push(s),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(!queued.is_empty() && queued.len() < 1000);
+        let p = path.clone();
+        let connect = curio::spawn(async move { UnixStream::connect(&p).await });
+        // One worker: the connect runs into the full backlog first.
+        curio::yield_now().await;
+        curio::yield_now().await;
+        assert!(
+            !connect.is_finished(),
+            "connect did not wait on the full backlog"
+        );
+        let _first = listener.accept().await.unwrap();
+        let client = curio::timeout_after(std::time::Duration::from_secs(5), connect)
+            .await
+            .expect("connect completes once the backlog has room")
+            .unwrap()
+            .unwrap();
+        assert!(client.peer_addr().is_ok());
+        std::fs::remove_file(&path).unwrap();
+    });
+}

@@ -7,7 +7,11 @@
 //!   started on first use and joined at shutdown; sockets register once,
 //!   edge-triggered, and tasks wait on a readiness word per socket;
 //! - [`TcpListener`], [`TcpStream`] (and its [`ReadHalf`] / [`WriteHalf`]),
-//!   [`UdpSocket`], [`UnixListener`], [`UnixStream`], [`UnixDatagram`];
+//!   [`TcpSocket`], [`UdpSocket`], [`UnixListener`], [`UnixStream`],
+//!   [`UnixDatagram`]; each is `AsFd` and converts to and from its
+//!   standard-library type;
+//! - [`AsyncFd`]: any other descriptor (a pipe, an eventfd) on the reactor;
+//! - [`lookup_host`]: name resolution on the blocking pool;
 //! - [`SocketStream`]: curio's `readline` / `read_exactly` / `read_all` /
 //!   `writelines` over any socket, with a bounded line length;
 //! - [`open_connection`], [`tcp_server`], [`unix_server`], [`run_server`];
@@ -39,6 +43,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod async_fd;
+mod lookup;
 mod reactor;
 mod server;
 pub mod signal;
@@ -48,9 +54,11 @@ mod tcp;
 mod udp;
 mod unix;
 
+pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use lookup::{lookup_host, ToSocketAddrs};
 pub use server::{open_connection, run_server, tcp_server, unix_server, HandlerOutput};
-pub use stream::{SocketStream, DEFAULT_MAX_LINE};
-pub use tcp::{ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use stream::{SocketStream, DEFAULT_MAX_LINE, DEFAULT_MAX_READ_ALL};
+pub use tcp::{ReadHalf, TcpListener, TcpSocket, TcpStream, WriteHalf};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 

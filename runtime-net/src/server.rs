@@ -11,20 +11,23 @@
 //! descriptors (or buffers), the connection stays queued in the kernel; the
 //! loop backs off (1 ms doubling up to 100 ms, on the runtime's timer)
 //! and tries again, so the server keeps serving once descriptors
-//! are freed.
+//! are freed. The same holds when the accepted socket cannot be registered
+//! with the reactor (`epoll_ctl` fails with `ENOSPC`); that connection is
+//! dropped, the server goes on.
 
+use crate::lookup::ToSocketAddrs;
 use crate::{TcpListener, TcpStream, UnixListener, UnixStream};
 use runtime_core::{Handle, Task};
 use std::any::Any;
 use std::fmt::Debug;
 use std::future::{poll_fn, Future};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a connection handler may return: `()` or `io::Result<()>`.
 ///
@@ -283,12 +286,51 @@ where
     }
 }
 
-/// Whether an accept error means "out of descriptors or buffers".
-fn out_of_descriptors(e: &io::Error) -> bool {
+/// Whether an accept error means "out of descriptors or buffers": the
+/// process or system limits, or `ENOSPC` from `epoll_ctl` when the new
+/// socket cannot be registered (`fs.epoll.max_user_watches`). All pass once
+/// resources are freed.
+pub(crate) fn out_of_descriptors(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::ENOSPC)
     )
+}
+
+/// The back-off of a listener after an out-of-descriptors error: the next
+/// `accept` waits before it tries again (1 ms doubling up to 100 ms, on
+/// the runtime's timer), so a loop that retries at once does not spin on
+/// a readiness that stays set.
+#[derive(Debug, Default)]
+pub(crate) struct AcceptBackoff {
+    /// When the next try may start, and the delay that led there.
+    state: parking_lot::Mutex<Option<(Instant, Duration)>>,
+}
+
+impl AcceptBackoff {
+    /// Waits out the back-off, if one is running.
+    pub(crate) async fn wait(&self) {
+        let retry_at = self.state.lock().map(|(at, _)| at);
+        if let Some(at) = retry_at {
+            if runtime_core::time::clock() < at {
+                runtime_core::time::sleep_until(at).await;
+            }
+        }
+    }
+
+    /// Starts or lengthens the back-off after an out-of-descriptors error,
+    /// and ends it after a success.
+    pub(crate) fn record<T>(&self, result: &io::Result<T>) {
+        match result {
+            Ok(_) => *self.state.lock() = None,
+            Err(e) if out_of_descriptors(e) => {
+                let mut state = self.state.lock();
+                let delay = state.map_or(BACKOFF_MIN, |(_, d)| (d * 2).min(BACKOFF_MAX));
+                *state = Some((runtime_core::time::clock() + delay, delay));
+            }
+            Err(_) => {}
+        }
+    }
 }
 
 /// Whether an accept error concerns only the connection being accepted.
@@ -374,5 +416,31 @@ impl Drop for Clients {
                 }
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Running out of epoll watches is a resource shortage to back off
+    /// from, like running out of descriptors, not the end of the server.
+    #[test]
+    fn epoll_enospc_is_backed_off_like_emfile() {
+        for errno in [
+            libc::EMFILE,
+            libc::ENFILE,
+            libc::ENOBUFS,
+            libc::ENOMEM,
+            libc::ENOSPC,
+        ] {
+            assert!(
+                out_of_descriptors(&io::Error::from_raw_os_error(errno)),
+                "{errno}"
+            );
+        }
+        assert!(!out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::EBADF
+        )));
     }
 }

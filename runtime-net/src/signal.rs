@@ -7,6 +7,7 @@ use parking_lot::Mutex;
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 pub use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 
@@ -18,8 +19,11 @@ pub use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
 /// through `Arc` to wait from several tasks.
 ///
 /// Registering a signal replaces its default action for the whole process
-/// (SIGINT no longer terminates it), and the replacement stays after the
-/// event is dropped. `SIGKILL`, `SIGSTOP` and the signals that report faults
+/// (SIGINT no longer terminates it) while the event lives; once the last
+/// curio user of a signal (a `SignalEvent` or a [`ctrl_c`] future) is
+/// dropped, the signal's default action applies again (curio assumes the
+/// action was the default before it first handled the signal; a handler
+/// installed through `signal-hook` by other code keeps running). `SIGKILL`, `SIGSTOP` and the signals that report faults
 /// (`SIGSEGV`, `SIGILL`, `SIGFPE`, `SIGBUS`) are refused.
 ///
 /// # Examples
@@ -38,10 +42,91 @@ pub use signal_hook::consts::signal::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
 /// .unwrap();
 /// ```
 pub struct SignalEvent {
+    /// This event's share of the process-wide users of its signals;
+    /// dropped before `io`, so a signal is never left with neither curio's
+    /// handler nor the default action.
+    _users: Users,
     /// The self-pipe of the signal handler, registered with the reactor.
     io: PollEvented<Source>,
     /// Whether a signal arrived since the last `clear`.
     set: AtomicBool,
+}
+
+/// How many curio users each signal has, process-wide, and the flag that
+/// turns its default action back on when it has none.
+///
+/// `signal-hook` removes its actions when a `Signals` is dropped, but its
+/// handler stays installed and, with no action left, swallows the signal
+/// (Ctrl-C would no longer stop the process). So the first time curio
+/// handles a signal it also registers `signal-hook`'s conditional default
+/// action, which emulates the default while the signal's `idle` flag is
+/// set: rule 1, `idle` is set exactly when the signal has no curio user.
+static USERS: Mutex<Vec<SignalUsers>> = parking_lot::const_mutex(Vec::new());
+
+/// The curio users of one signal.
+struct SignalUsers {
+    /// The signal.
+    signal: i32,
+    /// Live `SignalEvent`s (and `ctrl_c` futures) that handle it.
+    count: usize,
+    /// Set while `count` is zero: the default action runs (rule 1).
+    idle: Arc<AtomicBool>,
+}
+
+/// One event's claim on its signals (rule 1); released on drop.
+struct Users {
+    /// The signals claimed, each once.
+    signals: Vec<i32>,
+}
+
+impl Users {
+    /// Counts a new user of each of `signals` and turns their default
+    /// action off.
+    fn acquire(signals: &[i32]) -> Users {
+        let mut claimed: Vec<i32> = signals.to_vec();
+        claimed.sort_unstable();
+        claimed.dedup();
+        let mut users = USERS.lock();
+        for &signal in &claimed {
+            let entry = match users.iter().position(|u| u.signal == signal) {
+                Some(i) => &mut users[i],
+                None => {
+                    let idle = Arc::new(AtomicBool::new(false));
+                    // A signal that signal-hook cannot emulate the default
+                    // of (outside its table) stays swallowed after the last
+                    // user, as before; every standard signal is known.
+                    let _ = signal_hook::flag::register_conditional_default(signal, idle.clone());
+                    users.push(SignalUsers {
+                        signal,
+                        count: 0,
+                        idle,
+                    });
+                    users.last_mut().expect("just pushed")
+                }
+            };
+            entry.count += 1;
+            // ORDERING: SeqCst, as signal-hook's handler loads the flag
+            // (SeqCst) on whatever thread the signal lands; the flag
+            // publishes no other data. Under the USERS lock.
+            entry.idle.store(false, Ordering::SeqCst);
+        }
+        Users { signals: claimed }
+    }
+}
+
+impl Drop for Users {
+    fn drop(&mut self) {
+        let mut users = USERS.lock();
+        for entry in users.iter_mut() {
+            if self.signals.contains(&entry.signal) {
+                entry.count -= 1;
+                if entry.count == 0 {
+                    // ORDERING: SeqCst; as in `acquire`.
+                    entry.idle.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+    }
 }
 
 /// `signal-hook`'s signal set behind a lock, so waiting tasks can drain it
@@ -89,8 +174,10 @@ impl SignalEvent {
                 ));
             }
         }
+        let users = Users::acquire(signals);
         let signals = signal_hook_mio::v1_0::Signals::new(signals.iter().copied())?;
         Ok(SignalEvent {
+            _users: users,
             io: PollEvented::new(Source(Mutex::new(signals)))?,
             set: AtomicBool::new(false),
         })
@@ -150,6 +237,37 @@ impl fmt::Debug for SignalEvent {
             .field("set", &self.is_set())
             .finish()
     }
+}
+
+/// Waits for Ctrl-C (`SIGINT`), as tokio's `signal::ctrl_c`.
+///
+/// The handler is installed by the time the future is first polled, so a
+/// `SIGINT` that arrives after that is seen; it is removed again when the
+/// future completes or is dropped, and once no curio user of `SIGINT` is
+/// left, Ctrl-C terminates the process again.
+///
+/// # Errors
+///
+/// An error outside a curio runtime, or once the runtime's reactor has
+/// stopped.
+///
+/// # Cancel safety
+///
+/// Cancel-safe, but a `SIGINT` that arrives while no `ctrl_c` future or
+/// [`SignalEvent`] for it exists is not seen by the next one.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// curio::run(async {
+///     // A service runs until Ctrl-C; here nobody presses it.
+///     let pressed = curio::ignore_after(Duration::from_millis(10), curio::signal::ctrl_c());
+///     assert!(pressed.await.is_none());
+/// });
+/// ```
+pub async fn ctrl_c() -> io::Result<()> {
+    SignalEvent::new(&[SIGINT])?.wait().await
 }
 
 /// Sends `signal` to the calling process (for tests and self-shutdown).

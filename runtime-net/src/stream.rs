@@ -9,10 +9,14 @@ use std::task::{Context, Poll};
 
 /// The longest line [`SocketStream::readline`] accepts by default: 64 KiB.
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
+/// The most [`SocketStream::read_all`] gathers by default: 64 MiB.
+pub const DEFAULT_MAX_READ_ALL: usize = 64 * 1024 * 1024;
 /// How much one read from the socket asks for.
 const READ_CHUNK: usize = 16 * 1024;
 /// What `read_all` asks for at most in one read.
 const READ_ALL_CHUNK: usize = 64 * 1024;
+/// The most read-ahead storage an empty stream keeps (rule 1).
+const KEEP_BUFFER: usize = 4 * (DEFAULT_MAX_LINE + READ_ALL_CHUNK);
 
 /// A buffered stream over a socket, with curio's stream methods.
 ///
@@ -57,23 +61,63 @@ const READ_ALL_CHUNK: usize = 64 * 1024;
 pub struct SocketStream<S> {
     /// The socket.
     inner: S,
-    /// Read-ahead bytes; the unread ones are `buf[pos..]`.
+    /// Read-ahead storage; the unread bytes are `buf[pos..end]`. Bytes past
+    /// `end` are initialised but hold nothing (rule 1).
     buf: Vec<u8>,
     /// Where the unread bytes start.
     pos: usize,
+    /// Where the unread bytes end.
+    end: usize,
     /// The longest line `readline` accepts, newline included.
     max_line: usize,
+    /// The most `read_all` gathers before it gives up.
+    max_read_all: usize,
+    /// Set after a line over the limit whose `\n` has not come yet: the
+    /// next read discards bytes through it first (rule 2).
+    skipping: bool,
 }
 
+// Rules of the buffer:
+//
+// 1. `buf.len()` only grows (to the unread bytes plus the most one read
+//    asked for), so a read that waits does not zero its space again on
+//    every poll; the bytes past `end` are stale and never read. Only when
+//    the stream is empty and holds more than `KEEP_BUFFER` is the storage
+//    released.
+// 2. After a line over the limit the stream drops that line through its
+//    `\n`: at once for what is buffered, and on the next read for what is
+//    still to come (`skipping`). The error is reported once, and memory
+//    stays bounded by the limit.
+// 3. A read method consumes bytes only when it completes, except for the
+//    discard of rule 2; `fill` only appends. So a cancelled read loses no
+//    byte.
+
 impl<S> SocketStream<S> {
-    /// A stream over `inner` with an empty buffer and the default line
-    /// limit ([`DEFAULT_MAX_LINE`]).
+    /// A stream over `inner` with an empty buffer and the default limits
+    /// ([`DEFAULT_MAX_LINE`], [`DEFAULT_MAX_READ_ALL`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{SocketStream, UnixStream};
+    /// curio::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let mut stream = SocketStream::new(b);
+    ///     a.write_all(b"hi\n").await?;
+    ///     assert_eq!(stream.readline().await?, b"hi\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new(inner: S) -> SocketStream<S> {
         SocketStream {
             inner,
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             max_line: DEFAULT_MAX_LINE,
+            max_read_all: DEFAULT_MAX_READ_ALL,
+            skipping: false,
         }
     }
 
@@ -88,9 +132,42 @@ impl<S> SocketStream<S> {
         self.max_line
     }
 
+    /// Sets the most bytes [`read_all`](Self::read_all) gathers; past it,
+    /// `read_all` fails with `InvalidData`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UnixStream;
+    /// curio::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     a.write_all(&[0; 64]).await?;
+    ///     drop(a);
+    ///     let mut stream = b.into_stream();
+    ///     stream.set_read_all_limit(16);
+    ///     let err = stream.read_all().await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn set_read_all_limit(&mut self, max: usize) {
+        self.max_read_all = max;
+    }
+
+    /// The most bytes [`read_all`](Self::read_all) gathers
+    /// ([`DEFAULT_MAX_READ_ALL`] unless set).
+    ///
+    /// # Examples
+    ///
+    /// See [`set_read_all_limit`](Self::set_read_all_limit).
+    pub fn read_all_limit(&self) -> usize {
+        self.max_read_all
+    }
+
     /// The bytes read ahead and not yet consumed.
     pub fn buffered(&self) -> &[u8] {
-        &self.buf[self.pos..]
+        &self.buf[self.pos..self.end]
     }
 
     /// The socket.
@@ -100,42 +177,88 @@ impl<S> SocketStream<S> {
 
     /// The socket and the bytes read ahead and not yet consumed.
     pub fn into_parts(mut self) -> (S, Vec<u8>) {
+        self.buf.truncate(self.end);
         self.buf.drain(..self.pos);
         (self.inner, self.buf)
-    }
-}
-
-impl<S: AsyncRead + Unpin> SocketStream<S> {
-    /// Reads up to `max` more bytes from the socket into the buffer and
-    /// gives how many came (0 at end of stream). Completes atomically: a
-    /// dropped `fill` leaves the buffer as it was.
-    async fn fill(&mut self, max: usize) -> io::Result<usize> {
-        if self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        } else if self.pos > 0 && self.pos >= self.buf.len() / 2 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
-        }
-        poll_fn(|cx| {
-            let old = self.buf.len();
-            self.buf.resize(old + max, 0);
-            let result = Pin::new(&mut self.inner).poll_read(cx, &mut self.buf[old..]);
-            let n = match &result {
-                Poll::Ready(Ok(n)) => *n,
-                _ => 0,
-            };
-            self.buf.truncate(old + n);
-            result
-        })
-        .await
     }
 
     /// Takes `n` buffered bytes.
     fn take(&mut self, n: usize) -> Vec<u8> {
         let out = self.buf[self.pos..self.pos + n].to_vec();
-        self.pos += n;
+        self.consume(n);
         out
+    }
+
+    /// Drops `n` buffered bytes.
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+        if self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+            if self.buf.len() > KEEP_BUFFER {
+                // Rule 1's exception: a big `read_all` does not pin its
+                // memory for the life of the stream.
+                self.buf = Vec::new();
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> SocketStream<S> {
+    /// Polls one read of up to `max` more bytes from the socket into the
+    /// buffer and gives how many came (0 at end of stream). It only
+    /// appends (rule 3).
+    fn poll_fill(&mut self, cx: &mut Context<'_>, max: usize) -> Poll<io::Result<usize>> {
+        if self.pos > 0 && self.buf.len() - self.end < max {
+            // Compact: the unread bytes move to the front.
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.buf.len() < self.end + max {
+            // Rule 1: zeroes only space never used before.
+            self.buf.resize(self.end + max, 0);
+        }
+        let end = self.end;
+        let result = Pin::new(&mut self.inner).poll_read(cx, &mut self.buf[end..end + max]);
+        if let Poll::Ready(Ok(n)) = result {
+            self.end += n.min(max);
+        }
+        result
+    }
+
+    /// Reads up to `max` more bytes into the buffer (see `poll_fill`).
+    async fn fill(&mut self, max: usize) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_fill(cx, max)).await
+    }
+
+    /// Finishes the discard of a line over the limit (rule 2): drops bytes
+    /// through the next `\n`, reading as needed. Ready at once when no
+    /// discard is pending; the end of the stream also ends it.
+    fn poll_skip(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.skipping {
+            match self.buffered().iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.consume(i + 1);
+                    self.skipping = false;
+                }
+                None => {
+                    self.consume(self.end - self.pos);
+                    match self.poll_fill(cx, READ_CHUNK) {
+                        Poll::Ready(Ok(0)) => self.skipping = false,
+                        Poll::Ready(Ok(_)) => {}
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// [`poll_skip`](Self::poll_skip) as a future.
+    async fn skip(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_skip(cx)).await
     }
 
     /// Gives up to `max` bytes: the buffered ones if there are any,
@@ -154,6 +277,7 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
             if max == 0 {
                 return Ok(Vec::new());
             }
+            self.skip().await?;
             if self.buffered().is_empty() {
                 self.fill(max.min(READ_ALL_CHUNK)).await?;
             }
@@ -174,6 +298,7 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
         n: usize,
     ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
         crate::site::located(async move {
+            self.skip().await?;
             while self.buffered().len() < n {
                 let want = (n - self.buffered().len()).clamp(READ_CHUNK, READ_ALL_CHUNK);
                 if self.fill(want).await? == 0 {
@@ -188,20 +313,37 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     }
 
     /// Reads until the end of the stream and gives everything (curio's
-    /// `readall`).
+    /// `readall`), up to [`read_all_limit`](Self::read_all_limit) bytes.
     ///
     /// # Errors
     ///
-    /// Socket errors; what was read stays buffered.
+    /// `InvalidData` when the stream holds more than the limit, and socket
+    /// errors. Either way what was read stays buffered (at most the limit
+    /// and one byte more) and the rest stays in the socket.
     #[doc(alias = "readall")]
     #[track_caller]
     pub fn read_all<'a>(
         &'a mut self,
     ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
         crate::site::located(async move {
-            while self.fill(READ_ALL_CHUNK).await? != 0 {}
-            let n = self.buffered().len();
-            Ok(self.take(n))
+            self.skip().await?;
+            loop {
+                let have = self.buffered().len();
+                if have > self.max_read_all {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "the stream holds more than the read_all limit of {} bytes",
+                            self.max_read_all
+                        ),
+                    ));
+                }
+                // One byte past the limit is enough to know it is exceeded.
+                let want = (self.max_read_all - have).saturating_add(1);
+                if self.fill(want.min(READ_ALL_CHUNK)).await? == 0 {
+                    return Ok(self.take(have));
+                }
+            }
         })
     }
 
@@ -211,8 +353,9 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     /// # Errors
     ///
     /// `InvalidData` when no `\n` comes within [`max_line`](Self::max_line)
-    /// bytes (the data stays buffered, so memory stays bounded), and socket
-    /// errors.
+    /// bytes. The error is reported once: the rest of that line, through its
+    /// `\n`, is discarded (memory stays bounded), and the next call gives
+    /// the next line. Socket errors.
     ///
     /// # Examples
     ///
@@ -227,6 +370,8 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     ///     stream.set_max_line(4);
     ///     let err = stream.readline().await.unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    ///     client.write_all(b"ok\n").await?;
+    ///     assert_eq!(stream.readline().await?, b"ok\n");
     ///     std::io::Result::Ok(())
     /// })
     /// .unwrap();
@@ -236,18 +381,24 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
         &'a mut self,
     ) -> impl std::future::Future<Output = io::Result<Vec<u8>>> + 'a {
         crate::site::located(async move {
+            self.skip().await?;
             let mut scanned = 0;
             loop {
                 let data = self.buffered();
                 if let Some(i) = data[scanned..].iter().position(|&b| b == b'\n') {
                     let len = scanned + i + 1;
                     if len > self.max_line {
+                        // Rule 2: the whole line is here; drop it.
+                        self.consume(len);
                         return Err(line_too_long(self.max_line));
                     }
                     return Ok(self.take(len));
                 }
                 scanned = data.len();
                 if scanned >= self.max_line {
+                    // Rule 2: drop what came and the rest on the next read.
+                    self.consume(scanned);
+                    self.skipping = true;
                     return Err(line_too_long(self.max_line));
                 }
                 let want = (self.max_line - scanned).min(READ_CHUNK);
@@ -347,7 +498,7 @@ fn line_too_long(max: usize) -> io::Error {
 impl<S> fmt::Debug for SocketStream<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketStream")
-            .field("buffered", &(self.buf.len() - self.pos))
+            .field("buffered", &(self.end - self.pos))
             .field("max_line", &self.max_line)
             .finish()
     }
@@ -360,10 +511,15 @@ impl<S: AsyncRead + Unpin> AsyncRead for SocketStream<S> {
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        if this.pos < this.buf.len() {
-            let n = out.len().min(this.buf.len() - this.pos);
+        if let Poll::Ready(Err(e)) = this.poll_skip(cx) {
+            return Poll::Ready(Err(e));
+        } else if this.skipping {
+            return Poll::Pending;
+        }
+        if this.pos < this.end {
+            let n = out.len().min(this.end - this.pos);
             out[..n].copy_from_slice(&this.buf[this.pos..this.pos + n]);
-            this.pos += n;
+            this.consume(n);
             return Poll::Ready(Ok(n));
         }
         Pin::new(&mut this.inner).poll_read(cx, out)

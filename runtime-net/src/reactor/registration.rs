@@ -197,3 +197,72 @@ impl<S: mio::event::Source> Drop for PollEvented<S> {
         self.reactor.remove(self.token, &mut self.io);
     }
 }
+
+// Additions for `AsyncFd` and the `try_` / readiness operations of the
+// sockets (runtime-net/src/async_fd.rs, tcp/stream.rs, udp.rs).
+impl<S: mio::event::Source> PollEvented<S> {
+    /// Ready with the readiness event once the source is ready in `dir`,
+    /// without running an operation; the caller clears it with
+    /// [`clear_readiness`](Self::clear_readiness) when an operation would
+    /// block. Spends one unit of the cooperative budget, as `poll_io`.
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+    ) -> Poll<io::Result<super::ReadyEvent>> {
+        if coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let ready = self.shared.poll_ready(cx, dir);
+        if ready.is_pending() {
+            let state = match dir {
+                Direction::Read => TaskState::ReadWait,
+                Direction::Write => TaskState::WriteWait,
+            };
+            match crate::site::current() {
+                Some(at) => introspect::waiting(state, at),
+                None => introspect::waiting_somewhere(state),
+            }
+        }
+        ready
+    }
+
+    /// Clears the readiness `event` reported, unless an event came in
+    /// since (reactor rule 2).
+    pub(crate) fn clear_readiness(&self, event: super::ReadyEvent) {
+        self.shared.clear_readiness(event);
+    }
+
+    /// Runs `op` once if the readiness word allows `dir`, never waiting and
+    /// never parking a waker: `WouldBlock` when not ready, or when `op`
+    /// would block (the readiness is then cleared, reactor rule 2).
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        // ORDERING: Acquire; pairs with the AcqRel update in
+        // `ScheduledIo::set_readiness`, as the load in `poll_ready`.
+        let word = self
+            .shared
+            .readiness
+            .load(std::sync::atomic::Ordering::Acquire);
+        let event = match ScheduledIo::check(word, dir) {
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(event)) => event,
+        };
+        match op(&self.io) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.shared.clear_readiness(event);
+                Err(e)
+            }
+            result => result,
+        }
+    }
+
+    /// The source, mutably (`AsyncFd::get_mut` / `into_inner`).
+    pub(crate) fn get_mut(&mut self) -> &mut S {
+        &mut self.io
+    }
+}

@@ -59,26 +59,49 @@ const FALLBACK_TURN: Duration = Duration::from_millis(10);
 /// Looks in a row that find a worker parked in the poll before the reactor
 /// thread sleeps until one leaves it.
 const IDLE_CHECKS: u32 = 16;
-/// Bits of a token that hold the slot index; the generation is above.
-const INDEX_BITS: u32 = usize::BITS / 2;
-/// The mask of the slot index in a token.
-const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
-
 /// What `Handle::driver` calls at shutdown: stops and joins the thread.
 type StopFn = Box<dyn FnOnce() + Send>;
 
 /// One slot of the source table.
 struct Slot {
     /// Bumped each time the slot is freed, so a stale token misses.
-    generation: usize,
+    generation: u32,
     /// The source living in the slot, if any.
     io: Option<Arc<ScheduledIo>>,
+}
+
+/// Bits of a token that hold the slot index: three quarters of the word
+/// (48 on 64-bit targets, 24 on 32-bit ones); the generation takes the rest.
+const INDEX_BITS: u32 = usize::BITS / 4 * 3;
+/// The index bits of a token.
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// The highest slot index a token can name; one below the mask, so no
+/// token is ever `WAKE_TOKEN` (all ones).
+const MAX_INDEX: usize = INDEX_MASK - 1;
+
+/// The token of slot `index` at `generation` (only the generation's low
+/// `usize::BITS - INDEX_BITS` bits are kept; a stale token misses unless
+/// the slot was reused that many times over).
+fn encode_token(index: usize, generation: u32) -> mio::Token {
+    debug_assert!(index <= MAX_INDEX);
+    let generation = (generation as usize) & (usize::MAX >> INDEX_BITS);
+    mio::Token(generation << INDEX_BITS | index)
+}
+
+/// The slot index a token names.
+fn token_index(token: mio::Token) -> usize {
+    token.0 & INDEX_MASK
+}
+
+/// Whether `token` carries the (truncated) `generation` of its slot.
+fn token_generation_matches(token: mio::Token, generation: u32) -> bool {
+    token.0 >> INDEX_BITS == (generation as usize) & (usize::MAX >> INDEX_BITS)
 }
 
 /// The sources registered with the reactor, indexed by token.
 #[derive(Default)]
 struct Sources {
-    /// The slots; a token is `generation << INDEX_BITS | index`.
+    /// The slots; a token is `encode_token(index, generation)`.
     slots: Vec<Slot>,
     /// Indices of free slots.
     free: Vec<usize>,
@@ -86,29 +109,12 @@ struct Sources {
     closed: bool,
 }
 
-/// The token of slot `index` in generation `generation`: the index in the
-/// low half of the word, the generation (truncated) in the high half, on
-/// 32- and 64-bit targets alike.
-fn token_of(index: usize, generation: usize) -> mio::Token {
-    mio::Token(((generation << INDEX_BITS) | index) & !WAKE_TOKEN_BIT)
-}
-
-/// The top bit is never set in a source's token, so it cannot be the
-/// waker's.
-const WAKE_TOKEN_BIT: usize = 1 << (usize::BITS - 1);
-
-/// The slot index and generation bits a token names.
-fn split_token(token: mio::Token) -> (usize, usize) {
-    (token.0 & INDEX_MASK, token.0 >> INDEX_BITS)
-}
-
 impl Sources {
     /// The source a token names, if it is still there.
     fn get(&self, token: mio::Token) -> Option<&Arc<ScheduledIo>> {
-        let (index, _) = split_token(token);
         self.slots
-            .get(index)
-            .filter(|s| token_of(index, s.generation) == token)
+            .get(token_index(token))
+            .filter(|s| token_generation_matches(token, s.generation))
             .and_then(|s| s.io.as_ref())
     }
 }
@@ -389,13 +395,12 @@ impl Reactor {
                     sources.slots.len() - 1
                 }
             };
-            if index >= INDEX_MASK {
-                sources.free.push(index);
+            if index > MAX_INDEX {
                 return Err(io::Error::other("too many sockets registered"));
             }
             let slot = &mut sources.slots[index];
             slot.io = Some(shared.clone());
-            token_of(index, slot.generation)
+            encode_token(index, slot.generation)
         };
         let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
         if let Err(e) = self.registry.register(io, token, interest) {
@@ -417,7 +422,7 @@ impl Reactor {
     fn free(&self, token: mio::Token) {
         let io = {
             let mut sources = self.sources.lock();
-            let (index, _) = split_token(token);
+            let index = token_index(token);
             let io = sources.slots.get_mut(index).and_then(|slot| {
                 slot.generation = slot.generation.wrapping_add(1);
                 slot.io.take()
@@ -475,5 +480,28 @@ impl IoDriver for Reactor {
         // A failed wake means the poll is gone (rule 6); the parked worker
         // then wakes from its failed turn.
         let _ = self.waker.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A token names its slot and generation on any word width, and never
+    /// collides with the reactor's own wake token.
+    #[test]
+    fn token_round_trips_on_any_width() {
+        let gen_bits = usize::BITS - INDEX_BITS;
+        for index in [0, 1, 0xffff, MAX_INDEX] {
+            for generation in [0, 1, (1u32 << gen_bits.min(31)) - 1, u32::MAX] {
+                let token = encode_token(index, generation);
+                assert_ne!(token, WAKE_TOKEN);
+                assert_eq!(token_index(token), index);
+                assert!(token_generation_matches(token, generation));
+                assert!(!token_generation_matches(token, generation.wrapping_add(1)));
+            }
+        }
+        // Even a 32-bit target indexes 16 million sources.
+        const { assert!(MAX_INDEX >= (1 << 24) - 2) };
     }
 }

@@ -1,11 +1,14 @@
 //! `TcpListener`: accepts TCP connections through the reactor.
 
 use super::{each_addr, TcpStream};
+use crate::lookup::ToSocketAddrs;
 use crate::reactor::{Direction, PollEvented};
+use crate::server::AcceptBackoff;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 /// The listen backlog of [`TcpListener::bind`] (curio uses 100; a busier
@@ -33,6 +36,8 @@ pub const DEFAULT_BACKLOG: u32 = 1024;
 pub struct TcpListener {
     /// The listening socket, registered with the reactor.
     io: PollEvented<mio::net::TcpListener>,
+    /// The back-off after running out of descriptors.
+    backoff: AcceptBackoff,
 }
 
 impl TcpListener {
@@ -106,6 +111,7 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
+            backoff: AcceptBackoff::default(),
             io: PollEvented::new(mio::net::TcpListener::from_std(listener))?,
         })
     }
@@ -116,7 +122,10 @@ impl TcpListener {
     ///
     /// Accept errors, such as `EMFILE` when the process is out of file
     /// descriptors (the connection stays queued; retry later), or
-    /// `NotConnected` once the listener was [closed](Self::close).
+    /// `NotConnected` once the listener was [closed](Self::close). After an
+    /// out-of-descriptors error the next `accept` first waits a back-off
+    /// (1 ms, doubling up to 100 ms, reset by a success), so a loop that
+    /// retries at once does not spin.
     ///
     /// # Cancel safety
     ///
@@ -129,22 +138,56 @@ impl TcpListener {
     pub fn accept<'a>(
         &'a self,
     ) -> impl std::future::Future<Output = io::Result<(TcpStream, SocketAddr)>> + 'a {
-        crate::site::located(async move { std::future::poll_fn(|cx| self.poll_accept(cx)).await })
+        crate::site::located(async move {
+            self.backoff.wait().await;
+            std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        })
     }
 
     /// Polls for a connection; the waker is woken when one may be ready.
     ///
     /// # Errors
     ///
-    /// As [`accept`](Self::accept).
+    /// As [`accept`](Self::accept), without its back-off: after an
+    /// out-of-descriptors error the next poll tries again at once, so a
+    /// hand-written loop must pause itself.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => {
-                Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, addr)))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        let result = match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => TcpStream::from_mio(stream).map(|s| (s, addr)),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.backoff.record(&result);
+        Poll::Ready(result)
+    }
+
+    /// Gives the socket back as its standard-library type, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the socket is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let listener = curio::net::TcpListener::from_std(listener.into_std()?)?;
+    ///     assert_eq!(listener.local_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::net::TcpListener::from(fd))
     }
 
     /// The address the listener is bound to.
@@ -156,9 +199,11 @@ impl TcpListener {
         self.io.get_ref().local_addr()
     }
 
-    /// Closes the listener for every task using it: tasks blocked in
+    /// Closes the listener for every task using it, at once: it stops
+    /// listening (the next connect to its address is refused, and
+    /// connections still queued in its backlog are reset), tasks blocked in
     /// [`accept`](Self::accept) wake with a `NotConnected` error, and so do
-    /// later calls. The socket itself is released on drop.
+    /// later calls. The descriptor itself is released on drop.
     ///
     /// # Examples
     ///
@@ -166,16 +211,36 @@ impl TcpListener {
     /// use std::sync::Arc;
     /// curio::run(async {
     ///     let listener = Arc::new(curio::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+    ///     let addr = listener.local_addr().unwrap();
     ///     let l = listener.clone();
     ///     let acceptor = curio::spawn(async move { l.accept().await.map(|_| ()) });
     ///     curio::yield_now().await;
     ///     listener.close();
     ///     let err = acceptor.await.unwrap().unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    ///     let err = curio::net::TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     /// });
     /// ```
     pub fn close(&self) {
+        // Linux takes a listening socket out of LISTEN on shutdown(2) (it
+        // resets the backlog and refuses new connections) while the
+        // descriptor stays valid for the other tasks holding `&self`. An
+        // error means it is not listening any more anyway.
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
         self.io.close();
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 

@@ -1,21 +1,25 @@
-//! TCP: [`TcpListener`], [`TcpStream`] and its owned halves.
+//! TCP: [`TcpListener`], [`TcpStream`] and its owned halves, and
+//! [`TcpSocket`] to set options before listening or connecting.
 
 mod listener;
+mod socket;
 mod split;
 mod stream;
 
 pub use listener::{TcpListener, DEFAULT_BACKLOG};
+pub use socket::TcpSocket;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::TcpStream;
 
+use crate::lookup::{resolve, ToSocketAddrs};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 /// Resolves `addr` and tries `f` on each address in turn, returning the
 /// first success or the last error (curio's `create_connection`).
 ///
-/// Literal addresses never block; a host name is resolved by the system
-/// resolver on the calling thread.
+/// Literal addresses are used at once; a host name is resolved on the
+/// runtime's blocking pool (`lookup.rs`), never on the worker.
 pub(crate) async fn each_addr<A, T, F, Fut>(addr: A, mut f: F) -> io::Result<T>
 where
     A: ToSocketAddrs,
@@ -23,7 +27,7 @@ where
     Fut: std::future::Future<Output = io::Result<T>>,
 {
     let mut last = None;
-    for addr in addr.to_socket_addrs()? {
+    for addr in resolve(addr.to_addrs()).await? {
         match f(addr).await {
             Ok(v) => return Ok(v),
             Err(e) => last = Some(e),

@@ -18,12 +18,31 @@ pub struct ReadHalf {
 
 /// The write half of a [`TcpStream`], from [`TcpStream::into_split`].
 ///
-/// Dropping it does not shut the connection down; call
-/// [`shutdown`](WriteHalf::shutdown) to send end of stream.
+/// Dropping it shuts down the write direction (as tokio's owned write
+/// half does): the peer reads end of stream, while the [`ReadHalf`] goes on
+/// reading. [`forget`](WriteHalf::forget) drops it without that.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{TcpListener, TcpStream};
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     let (_reader, writer) = server.into_split();
+///     drop(writer);
+///     assert_eq!(client.read(&mut [0; 8]).await?, 0);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 pub struct WriteHalf {
     /// The stream, shared with the read half.
     stream: Arc<TcpStream>,
+    /// Whether dropping the half shuts the write direction down.
+    shutdown_on_drop: bool,
 }
 
 impl ReadHalf {
@@ -71,7 +90,10 @@ impl ReadHalf {
 impl WriteHalf {
     /// Wraps the shared stream.
     pub(super) fn new(stream: Arc<TcpStream>) -> WriteHalf {
-        WriteHalf { stream }
+        WriteHalf {
+            stream,
+            shutdown_on_drop: true,
+        }
     }
 
     /// As [`TcpStream::write`].
@@ -107,6 +129,42 @@ impl WriteHalf {
     /// As [`TcpStream::shutdown`].
     pub async fn shutdown(&self) -> io::Result<()> {
         self.stream.shutdown(Shutdown::Write).await
+    }
+
+    /// Drops the half without shutting down the write direction: the
+    /// connection stays open both ways while the read half lives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let (reader, writer) = server.into_split();
+    ///     writer.forget();
+    ///     let mut buf = [0; 8];
+    ///     let read = client.read(&mut buf);
+    ///     let no_eof = curio::ignore_after(std::time::Duration::from_millis(20), read);
+    ///     assert!(no_eof.await.is_none());
+    ///     drop(reader);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn forget(mut self) {
+        self.shutdown_on_drop = false;
+    }
+}
+
+impl Drop for WriteHalf {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // The peer may be gone already (`NotConnected`): nothing to
+            // send then.
+            let _ = self.stream.shutdown_now(Shutdown::Write);
+        }
     }
 }
 

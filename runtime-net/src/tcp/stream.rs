@@ -1,15 +1,18 @@
 //! `TcpStream`: a connected TCP socket driven by the reactor.
 
 use super::{each_addr, ReadHalf, WriteHalf};
+use crate::lookup::ToSocketAddrs;
 use crate::reactor::{Direction, PollEvented};
 use crate::stream::SocketStream;
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// A connected TCP socket.
 ///
@@ -68,24 +71,28 @@ impl TcpStream {
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         each_addr(addr, |addr| async move {
             let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-            stream
-                .io
-                .io(Direction::Write, |s| {
-                    if let Some(e) = s.take_error()? {
-                        return Err(e);
-                    }
-                    match s.peer_addr() {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                            Err(io::ErrorKind::WouldBlock.into())
-                        }
-                        Err(e) => Err(e),
-                    }
-                })
-                .await?;
+            stream.finish_connect().await?;
             Ok(stream)
         })
         .await
+    }
+
+    /// Waits for a connect in progress to complete (or fail).
+    pub(crate) async fn finish_connect(&self) -> io::Result<()> {
+        self.io
+            .io(Direction::Write, |s| {
+                if let Some(e) = s.take_error()? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await
     }
 
     /// Adopts a stream connected with the standard library; it is switched
@@ -263,6 +270,252 @@ impl TcpStream {
         self.io.get_ref().nodelay()
     }
 
+    /// Reads into `buf` without taking the data from the socket: the next
+    /// read gives the same bytes. Waits until at least one byte (or the
+    /// end of the stream, `Ok(0)`) is there.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: peeking takes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     server.peek(&mut buf).await?;
+    ///     server.read_exact(&mut buf).await?; // still there
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[track_caller]
+    pub fn peek<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
+        crate::site::located(async move { self.io.io(Direction::Read, |s| s.peek(buf)).await })
+    }
+
+    /// Waits until the socket may be readable: a following
+    /// [`try_read`](Self::try_read) can still give `WouldBlock` (the
+    /// readiness was stale), and then this waits for the next event.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` after [`close`](Self::close), or once the runtime's
+    /// reactor has stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"x").await?;
+    ///     let mut buf = [0; 8];
+    ///     let n = loop {
+    ///         server.readable().await?;
+    ///         match server.try_read(&mut buf) {
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             other => break other?,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], b"x");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[track_caller]
+    pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        crate::site::located(async move {
+            std::future::poll_fn(|cx| self.io.poll_ready(cx, Direction::Read))
+                .await
+                .map(drop)
+        })
+    }
+
+    /// Waits until the socket may be writable (see
+    /// [`readable`](Self::readable)).
+    ///
+    /// # Errors
+    ///
+    /// As [`readable`](Self::readable).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.writable().await?;
+    ///     assert_eq!(client.try_write(b"hi")?, 2);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[track_caller]
+    pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        crate::site::located(async move {
+            std::future::poll_fn(|cx| self.io.poll_ready(cx, Direction::Write))
+                .await
+                .map(drop)
+        })
+    }
+
+    /// Reads into `buf` if data is there, never waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` when nothing can be read now (wait with
+    /// [`readable`](Self::readable)), and the errors of
+    /// [`read`](Self::read).
+    ///
+    /// # Examples
+    ///
+    /// See [`readable`](Self::readable).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::io::Read;
+        self.io.try_io(Direction::Read, |mut s| s.read(buf))
+    }
+
+    /// Writes from `buf` if the socket has room, never waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` when the socket is full (wait with
+    /// [`writable`](Self::writable)), and the errors of
+    /// [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// See [`writable`](Self::writable).
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Write, |s| {
+            socket2::SockRef::from(s).send_with_flags(buf, libc::MSG_NOSIGNAL)
+        })
+    }
+
+    /// Sets `SO_LINGER`: with `Some(d)`, closing the socket waits up to `d`
+    /// for unsent data (and `Some(Duration::ZERO)` resets the connection
+    /// on close); with `None`, close returns at once and the kernel sends
+    /// the rest in the background.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::time::Duration;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.set_linger(Some(Duration::from_secs(1)))?;
+    ///     assert_eq!(client.linger()?, Some(Duration::from_secs(1)));
+    ///     client.set_ttl(42)?;
+    ///     assert_eq!(client.ttl()?, 42);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_linger(linger)
+    }
+
+    /// The `SO_LINGER` setting (see [`set_linger`](Self::set_linger)).
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_linger`](Self::set_linger).
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Sets the IP time-to-live of outgoing packets (`IP_TTL`).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_linger`](Self::set_linger).
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live of outgoing packets.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_linger`](Self::set_linger).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Gives the socket back as a standard-library stream, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the stream is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let std_stream = client.into_std()?;
+    ///     let client = TcpStream::from_std(std_stream)?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::net::TcpStream::from(fd))
+    }
+
     /// Splits the stream into a read half and a write half that can move to
     /// different tasks. The socket closes when both are dropped.
     ///
@@ -374,6 +627,18 @@ impl fmt::Debug for TcpStream {
             .field("local_addr", &self.local_addr().ok())
             .field("peer_addr", &self.peer_addr().ok())
             .finish()
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::reactor::{Direction, PollEvented};
 use std::fmt;
 use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
@@ -138,6 +139,35 @@ impl UnixDatagram {
         crate::site::located(async move { self.io.io(Direction::Read, |s| s.recv(buf)).await })
     }
 
+    /// Gives the socket back as its standard-library type, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the socket is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixDatagram::pair()?;
+    ///     let a = curio::net::UnixDatagram::from_std(a.into_std()?)?;
+    ///     a.send(b"x").await?;
+    ///     assert_eq!(b.recv(&mut [0; 4]).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::os::unix::net::UnixDatagram::from(fd))
+    }
+
     /// The local address.
     ///
     /// # Errors
@@ -160,6 +190,18 @@ impl UnixDatagram {
     /// `NotConnected`, and so do later calls.
     pub fn close(&self) {
         self.io.close();
+    }
+}
+
+impl AsFd for UnixDatagram {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UnixDatagram {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 

@@ -2,8 +2,10 @@
 
 use super::UnixStream;
 use crate::reactor::{Direction, PollEvented};
+use crate::server::AcceptBackoff;
 use std::fmt;
 use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
@@ -33,6 +35,8 @@ use std::task::{Context, Poll};
 pub struct UnixListener {
     /// The socket, registered with the reactor.
     io: PollEvented<mio::net::UnixListener>,
+    /// The back-off after running out of descriptors.
+    backoff: AcceptBackoff,
 }
 
 impl UnixListener {
@@ -44,6 +48,7 @@ impl UnixListener {
     /// outside a curio runtime.
     pub async fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         Ok(UnixListener {
+            backoff: AcceptBackoff::default(),
             io: PollEvented::new(mio::net::UnixListener::bind(path)?)?,
         })
     }
@@ -57,6 +62,7 @@ impl UnixListener {
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
+            backoff: AcceptBackoff::default(),
             io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
         })
     }
@@ -65,8 +71,9 @@ impl UnixListener {
     ///
     /// # Errors
     ///
-    /// Accept errors (e.g. `EMFILE`); `NotConnected` after
-    /// [`close`](Self::close).
+    /// Accept errors (e.g. `EMFILE`, after which the next `accept` waits a
+    /// back-off as [`TcpListener::accept`](crate::TcpListener::accept)
+    /// does); `NotConnected` after [`close`](Self::close).
     ///
     /// # Cancel safety
     ///
@@ -75,22 +82,55 @@ impl UnixListener {
     pub fn accept<'a>(
         &'a self,
     ) -> impl std::future::Future<Output = io::Result<(UnixStream, SocketAddr)>> + 'a {
-        crate::site::located(async move { std::future::poll_fn(|cx| self.poll_accept(cx)).await })
+        crate::site::located(async move {
+            self.backoff.wait().await;
+            std::future::poll_fn(|cx| self.poll_accept(cx)).await
+        })
     }
 
     /// Polls for a connection.
     ///
     /// # Errors
     ///
-    /// As [`accept`](Self::accept).
+    /// As [`accept`](Self::accept), without its back-off.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => {
-                Poll::Ready(UnixStream::from_mio(stream).map(|s| (s, addr)))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        let result = match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok((stream, addr))) => UnixStream::from_mio(stream).map(|s| (s, addr)),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.backoff.record(&result);
+        Poll::Ready(result)
+    }
+
+    /// Gives the socket back as its standard-library type, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the socket is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("curio-std-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = curio::net::UnixListener::bind(&path).await?;
+    ///     let listener = curio::net::UnixListener::from_std(listener.into_std()?)?;
+    ///     assert!(listener.local_addr()?.as_pathname().is_some());
+    ///     std::fs::remove_file(&path)
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::os::unix::net::UnixListener::from(fd))
     }
 
     /// The address the listener is bound to.
@@ -102,10 +142,42 @@ impl UnixListener {
         self.io.get_ref().local_addr()
     }
 
-    /// Closes the listener for every task using it: blocked accepts wake
-    /// with `NotConnected`, and so do later calls.
+    /// Closes the listener for every task using it, at once: it stops
+    /// listening (the next connect to its path is refused), blocked accepts
+    /// wake with `NotConnected`, and so do later calls. The descriptor is
+    /// released on drop; the socket file stays.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let path = std::env::temp_dir().join(format!("curio-close-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = curio::net::UnixListener::bind(&path).await?;
+    ///     listener.close();
+    ///     assert!(curio::net::UnixStream::connect(&path).await.is_err());
+    ///     std::fs::remove_file(&path)
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn close(&self) {
+        // shutdown(2) marks a listening Unix socket so that connects to
+        // it are refused, while the descriptor stays valid for the other
+        // tasks holding `&self`.
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
         self.io.close();
+    }
+}
+
+impl AsFd for UnixListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 

@@ -6,10 +6,17 @@ use futures_io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// The first wait of a connect that found the backlog full.
+const CONNECT_RETRY_MIN: Duration = Duration::from_millis(1);
+/// The longest wait between two connect attempts.
+const CONNECT_RETRY_MAX: Duration = Duration::from_millis(100);
 
 /// A connected Unix stream socket, with the operations of
 /// [`TcpStream`](crate::TcpStream) (all on `&self`).
@@ -38,12 +45,34 @@ pub struct UnixStream {
 impl UnixStream {
     /// Connects to the socket file `path`.
     ///
+    /// When the listener's backlog is full the connect waits and tries
+    /// again (1 ms, doubling up to 100 ms, on the runtime's timer) until it
+    /// connects or fails; bound the wait with
+    /// [`timeout_after`](runtime_core::timeout_after) if needed.
+    ///
     /// # Errors
     ///
     /// As `connect(2)`, e.g. `NotFound` or `ConnectionRefused`, or an error
     /// outside a curio runtime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future abandons the attempt.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
+        let path = path.as_ref();
+        let mut delay = CONNECT_RETRY_MIN;
+        let socket = loop {
+            // A Unix connect does not go "in progress": `EAGAIN` means the
+            // backlog is full, and the socket it made is already dropped.
+            match mio::net::UnixStream::connect(path) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    runtime_core::time::sleep(delay).await;
+                    delay = (delay * 2).min(CONNECT_RETRY_MAX);
+                }
+                result => break result?,
+            }
+        };
+        let stream = UnixStream::from_mio(socket)?;
         stream
             .io
             .io(Direction::Write, |s| {
@@ -155,6 +184,35 @@ impl UnixStream {
         self.io.shutdown(how)
     }
 
+    /// Gives the socket back as its standard-library type, deregistered
+    /// from the reactor and still non-blocking. The descriptor is
+    /// duplicated first, so its number may differ.
+    ///
+    /// # Errors
+    ///
+    /// As `dup(2)` (`EMFILE`); the socket is then closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let a = curio::net::UnixStream::from_std(a.into_std()?)?;
+    ///     a.write_all(b"x").await?;
+    ///     b.read_exact(&mut [0; 1]).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        // The registration belongs to the old descriptor, which `self`
+        // deregisters and closes on drop; the duplicate was never
+        // registered.
+        let fd = self.as_fd().try_clone_to_owned()?;
+        drop(self);
+        Ok(std::os::unix::net::UnixStream::from(fd))
+    }
+
     /// The peer's address.
     ///
     /// # Errors
@@ -206,6 +264,18 @@ impl UnixStream {
     /// As [`write`](Self::write).
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_write(cx, buf)
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
     }
 }
 
