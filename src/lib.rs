@@ -90,8 +90,9 @@ pub mod introspect {
 /// Time: sleeping, timeouts, intervals.
 pub mod time {
     pub use runtime_core::time::{
-        clock, ignore_after, ignore_at, interval, sleep, sleep_until, timeout_after, timeout_at,
-        IgnoreAfter, IgnoreAt, Interval, Sleep, TaskTimeout, TimeoutAfter, TimeoutAt,
+        advance, clock, ignore_after, ignore_at, interval, pause, resume, sleep, sleep_until,
+        timeout_after, timeout_at, IgnoreAfter, IgnoreAt, Interval, Sleep, TaskTimeout,
+        TimeoutAfter, TimeoutAt,
     };
 }
 
