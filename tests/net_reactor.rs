@@ -205,3 +205,86 @@ fn reactor_stat(rt: &curio::Runtime, name: &str) -> u64 {
         .map(|(_, v)| *v)
         .unwrap_or(0)
 }
+
+/// A waker that counts nothing and does nothing: its `Arc`'s strong count
+/// shows whether the reactor still holds it.
+struct Idle;
+
+impl Wake for Idle {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Polls `fut` once with a fresh counted waker, drops it, and gives the
+/// waker's `Arc` (strong count 1 once nothing else holds it).
+fn poll_once_and_drop<F: Future>(fut: F) -> Arc<Idle> {
+    let wake = Arc::new(Idle);
+    let waker = Waker::from(wake.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    assert!(fut.as_mut().poll(&mut cx).is_pending());
+    wake
+}
+
+/// A wait that is dropped (a timed-out `recv` on a shared socket, an
+/// abandoned `read` or `accept`) leaves no waker behind in the socket's
+/// waiter list: the reactor keeps no memory of tasks that stopped waiting.
+#[test]
+fn a_dropped_wait_leaves_no_waker_behind() {
+    runtime(1, "reactor-waiters").run(async {
+        let udp = curio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (a, _b) = pair().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut buf = [0; 16];
+        for _ in 0..100 {
+            let w = poll_once_and_drop(udp.recv(&mut buf));
+            assert_eq!(Arc::strong_count(&w), 1, "recv left its waker");
+            let w = poll_once_and_drop(udp.recv_from(&mut buf));
+            assert_eq!(Arc::strong_count(&w), 1, "recv_from left its waker");
+            let w = poll_once_and_drop(a.read(&mut buf));
+            assert_eq!(Arc::strong_count(&w), 1, "read left its waker");
+            let w = poll_once_and_drop(listener.accept());
+            assert_eq!(Arc::strong_count(&w), 1, "accept left its waker");
+            let w = poll_once_and_drop(a.readable());
+            assert_eq!(Arc::strong_count(&w), 1, "readable left its waker");
+        }
+        // Many tasks timing out on one shared socket: all of them end.
+        let udp = Arc::new(udp);
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let udp = udp.clone();
+            tasks.push(curio::spawn(async move {
+                let mut buf = [0; 16];
+                curio::ignore_after(Duration::from_millis(5), udp.recv(&mut buf)).await
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().is_none());
+        }
+    });
+}
+
+/// Two tasks waiting on the same shared socket both make progress: each
+/// keeps its own slot in the waiter list.
+#[test]
+fn two_tasks_accept_on_one_listener() {
+    runtime(2, "reactor-two").run(async {
+        let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        let addr = listener.local_addr().unwrap();
+        let acceptors: Vec<_> = (0..2)
+            .map(|_| {
+                let l = listener.clone();
+                curio::spawn(async move { l.accept().await.map(drop) })
+            })
+            .collect();
+        curio::sleep(Duration::from_millis(20)).await;
+        let _c1 = TcpStream::connect(addr).await.unwrap();
+        let _c2 = TcpStream::connect(addr).await.unwrap();
+        for a in acceptors {
+            curio::timeout_after(LIMIT, a)
+                .await
+                .expect("both acceptors get a connection")
+                .unwrap()
+                .unwrap();
+        }
+    });
+}

@@ -20,7 +20,6 @@
 
 use crate::reactor::{Direction, PollEvented, ReadyEvent};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
@@ -226,7 +225,7 @@ impl<T: AsFd> AsyncFd<T> {
     pub fn readable(
         &self,
     ) -> impl std::future::Future<Output = io::Result<AsyncFdReadyGuard<'_, T>>> + '_ {
-        crate::site::located(async move { poll_fn(|cx| self.poll_read_ready(cx)).await })
+        crate::site::located(async move { self.ready(Direction::Read).await })
     }
 
     /// Waits until the descriptor may be writable and gives a guard for
@@ -259,7 +258,7 @@ impl<T: AsFd> AsyncFd<T> {
     pub fn writable(
         &self,
     ) -> impl std::future::Future<Output = io::Result<AsyncFdReadyGuard<'_, T>>> + '_ {
-        crate::site::located(async move { poll_fn(|cx| self.poll_write_ready(cx)).await })
+        crate::site::located(async move { self.ready(Direction::Write).await })
     }
 
     /// Polls for read readiness, for hand-written futures.
@@ -312,6 +311,16 @@ impl<T: AsFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'_, T>>> {
         self.poll_ready(cx, Direction::Write)
+    }
+
+    /// Waits for the readiness of `dir` (its own waiter slot) and gives a
+    /// guard.
+    async fn ready(&self, dir: Direction) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        let event = self.io.ready(dir).await?;
+        Ok(AsyncFdReadyGuard {
+            fd: self,
+            event: Some(event),
+        })
     }
 
     /// Polls the readiness of `dir` into a guard.

@@ -267,11 +267,7 @@ impl UdpSocket {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        crate::site::located(async move {
-            std::future::poll_fn(|cx| self.io.poll_ready(cx, Direction::Read))
-                .await
-                .map(drop)
-        })
+        crate::site::located(async move { self.io.ready(Direction::Read).await.map(drop) })
     }
 
     /// Waits until the socket may take a datagram to send.
@@ -298,11 +294,7 @@ impl UdpSocket {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        crate::site::located(async move {
-            std::future::poll_fn(|cx| self.io.poll_ready(cx, Direction::Write))
-                .await
-                .map(drop)
-        })
+        crate::site::located(async move { self.io.ready(Direction::Write).await.map(drop) })
     }
 
     /// Receives a datagram if one is there, never waiting.

@@ -35,11 +35,17 @@
 //!
 //! # Several waiters
 //!
-//! Each direction keeps a small list of wakers rather than one slot: two
+//! Each direction keeps a slot per waiting operation rather than one: two
 //! tasks reading the same `Arc`-shared socket both make progress (curio
 //! raises `ResourceBusy` instead; a Rust user expects shared `&self`
-//! operations to work like `&std::net::TcpStream`). A waker is added once
-//! per task (`Waker::will_wake`), and the list is drained on each event.
+//! operations to work like `&std::net::TcpStream`). An operation future
+//! (`read().await`, `accept().await`, ...) owns its slot through a
+//! [`Waiter`] and frees it when it completes or is dropped, so a wait that
+//! was cancelled (a timed-out `recv` on a shared socket) leaves nothing
+//! behind. Callers of the `poll_*` methods (`AsyncRead`, `poll_accept`)
+//! have no future to own a slot: they share one per direction, and the
+//! latest such caller is the one woken, as with tokio's `poll_read_ready`.
+//! Every waker of a direction is taken on each event.
 
 mod registration;
 mod thread;
@@ -108,9 +114,105 @@ pub(crate) struct ReadyEvent {
 #[derive(Default)]
 struct Waiters {
     /// Tasks waiting to read.
-    reader: Vec<Waker>,
+    reader: WaitList,
     /// Tasks waiting to write.
-    writer: Vec<Waker>,
+    writer: WaitList,
+}
+
+impl Waiters {
+    /// The list of one direction.
+    fn list(&mut self, dir: Direction) -> &mut WaitList {
+        match dir {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+}
+
+/// The waiters of one direction.
+#[derive(Default)]
+struct WaitList {
+    /// One slot per waiting operation, owned by its [`Waiter`]; `None`
+    /// while that operation has no waker parked (it was woken, or has not
+    /// waited yet).
+    slots: Vec<Option<Waker>>,
+    /// Slots no operation owns.
+    free: Vec<usize>,
+    /// The waker of the latest `poll_*` caller.
+    poller: Option<Waker>,
+}
+
+impl WaitList {
+    /// Parks `waker` in `slot`.
+    fn park(&mut self, slot: WaitSlot<'_>, waker: &Waker) {
+        let entry = match slot {
+            WaitSlot::Poller => &mut self.poller,
+            WaitSlot::Key(key) => {
+                let index = *key.get_or_insert_with(|| match self.free.pop() {
+                    Some(index) => index,
+                    None => {
+                        self.slots.push(None);
+                        self.slots.len() - 1
+                    }
+                });
+                &mut self.slots[index]
+            }
+        };
+        if !entry.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *entry = Some(waker.clone());
+        }
+    }
+
+    /// Frees the slot `index` (its operation ended).
+    fn remove(&mut self, index: usize) {
+        self.slots[index] = None;
+        self.free.push(index);
+        if self.free.len() == self.slots.len() {
+            // Nobody waits: give the memory back.
+            self.slots = Vec::new();
+            self.free = Vec::new();
+        }
+    }
+
+    /// Moves every parked waker into `out`.
+    fn take_all(&mut self, out: &mut Vec<Waker>) {
+        out.extend(self.poller.take());
+        out.extend(self.slots.iter_mut().filter_map(Option::take));
+    }
+}
+
+/// Where a waiting task's waker is kept.
+pub(crate) enum WaitSlot<'a> {
+    /// The slot shared by callers of the `poll_*` methods.
+    Poller,
+    /// The slot of one operation, allocated on its first wait (`None`
+    /// until then) and owned by its [`Waiter`].
+    Key(&'a mut Option<usize>),
+}
+
+/// One waiting operation's slot in a source's waiter list; freed on drop.
+pub(crate) struct Waiter<'a> {
+    /// The source.
+    io: &'a ScheduledIo,
+    /// The direction it waits for.
+    dir: Direction,
+    /// Its slot, once it waited.
+    pub(crate) key: Option<usize>,
+}
+
+impl<'a> Waiter<'a> {
+    /// An operation on `io` in `dir` that has not waited yet.
+    pub(crate) fn new(io: &'a ScheduledIo, dir: Direction) -> Waiter<'a> {
+        Waiter { io, dir, key: None }
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        if let Some(index) = self.key {
+            self.io.waiters.lock().list(self.dir).remove(index);
+        }
+    }
 }
 
 /// The shared state of one registered source: its readiness word and its
@@ -151,6 +253,7 @@ impl ScheduledIo {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        slot: WaitSlot<'_>,
     ) -> Poll<io::Result<ReadyEvent>> {
         // ORDERING: Acquire; pairs with the AcqRel update in `set_readiness`,
         // so the data the event announces is visible to the operation.
@@ -159,13 +262,7 @@ impl ScheduledIo {
             return Poll::Ready(ready);
         }
         let mut waiters = self.waiters.lock();
-        let list = match dir {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
-        if !list.iter().any(|w| w.will_wake(cx.waker())) {
-            list.push(cx.waker().clone());
-        }
+        waiters.list(dir).park(slot, cx.waker());
         // ORDERING: Acquire, under the waiter lock (rule 1): the reactor's
         // update either happened before this load or will find our waker.
         let word = self.readiness.load(Ordering::Acquire);
@@ -235,10 +332,10 @@ impl ScheduledIo {
     fn take_wakers(&self, bits: usize, wake_list: &mut Vec<Waker>) {
         let mut waiters = self.waiters.lock();
         if bits & (READ_MASK | CLOSED | SHUTDOWN) != 0 {
-            wake_list.append(&mut waiters.reader);
+            waiters.reader.take_all(wake_list);
         }
         if bits & (WRITE_MASK | CLOSED | SHUTDOWN) != 0 {
-            wake_list.append(&mut waiters.writer);
+            waiters.writer.take_all(wake_list);
         }
     }
 

@@ -1,7 +1,7 @@
 //! `PollEvented`: a mio source registered with the reactor for its whole
 //! life, and the loop that runs an operation when the source is ready.
 
-use super::{Direction, Reactor, ScheduledIo, CLOSED};
+use super::{Direction, Reactor, ScheduledIo, WaitSlot, Waiter, CLOSED};
 use runtime_core::introspect::{self, TaskState};
 use runtime_core::scheduler::coop;
 use socket2::SockRef;
@@ -46,7 +46,9 @@ impl<S: mio::event::Source> PollEvented<S> {
     }
 
     /// Runs `op` once the source is ready in `dir`, as often as it would
-    /// block, and gives its result.
+    /// block, and gives its result. The waker waits in the slot shared by
+    /// `poll_*` callers (reactor module docs, "Several waiters"); an
+    /// operation future uses [`io`](Self::io) instead.
     ///
     /// Spends one unit of the task's cooperative budget first.
     pub(crate) fn poll_io<R>(
@@ -55,18 +57,19 @@ impl<S: mio::event::Source> PollEvented<S> {
         dir: Direction,
         op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_io_drained(cx, dir, op, |_| false)
+        self.poll_io_in(cx, dir, WaitSlot::Poller, op, |_| false)
     }
 
-    /// [`poll_io`](Self::poll_io), and when `drained` says the result
-    /// proves the source has nothing more for now (a short read), clears
-    /// the readiness it used: the next operation waits for the next event
-    /// instead of first trying a read that fails with `EAGAIN` (rule 2
-    /// keeps an event that came in meanwhile).
-    pub(crate) fn poll_io_drained<R>(
+    /// [`poll_io`](Self::poll_io) with the waker in `slot`; and when
+    /// `drained` says the result proves the source has nothing more for
+    /// now (a short read), clears the readiness it used: the next operation
+    /// waits for the next event instead of first trying a read that fails
+    /// with `EAGAIN` (rule 2 keeps an event that came in meanwhile).
+    fn poll_io_in<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        mut slot: WaitSlot<'_>,
         mut op: impl FnMut(&S) -> io::Result<R>,
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
@@ -74,7 +77,11 @@ impl<S: mio::event::Source> PollEvented<S> {
             return Poll::Pending;
         }
         loop {
-            let event = match self.shared.poll_ready(cx, dir) {
+            let slot = match &mut slot {
+                WaitSlot::Poller => WaitSlot::Poller,
+                WaitSlot::Key(key) => WaitSlot::Key(key),
+            };
+            let event = match self.shared.poll_ready(cx, dir, slot) {
                 Poll::Ready(Ok(event)) => event,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {
@@ -109,13 +116,27 @@ impl<S: mio::event::Source> PollEvented<S> {
         }
     }
 
-    /// [`poll_io`](Self::poll_io) as a future.
+    /// [`poll_io`](Self::poll_io) as a future that owns its waiter slot
+    /// (freed when it completes or is dropped).
     pub(crate) async fn io<R>(
         &self,
         dir: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> io::Result<R> {
-        std::future::poll_fn(|cx| self.poll_io(cx, dir, &mut op)).await
+        let mut waiter = Waiter::new(&self.shared, dir);
+        std::future::poll_fn(|cx| {
+            self.poll_io_in(cx, dir, WaitSlot::Key(&mut waiter.key), &mut op, |_| false)
+        })
+        .await
+    }
+
+    /// Waits until the source is ready in `dir` (as [`poll_ready`]), as a
+    /// future that owns its waiter slot.
+    ///
+    /// [`poll_ready`]: Self::poll_ready
+    pub(crate) async fn ready(&self, dir: Direction) -> io::Result<super::ReadyEvent> {
+        let mut waiter = Waiter::new(&self.shared, dir);
+        std::future::poll_fn(|cx| self.poll_ready_in(cx, dir, WaitSlot::Key(&mut waiter.key))).await
     }
 
     /// Marks the source closed: every task waiting on it wakes with a
@@ -139,13 +160,40 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        self.poll_read_in(cx, WaitSlot::Poller, buf)
+    }
+
+    /// [`poll_read`](Self::poll_read) with the waker in `slot`.
+    fn poll_read_in(
+        &self,
+        cx: &mut Context<'_>,
+        slot: WaitSlot<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         let len = buf.len();
-        self.poll_io_drained(
+        self.poll_io_in(
             cx,
             Direction::Read,
+            slot,
             |mut s| s.read(buf),
             |&n| n > 0 && n < len,
         )
+    }
+
+    /// Reads into `buf` once the socket is readable, as a future that owns
+    /// its waiter slot.
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut waiter = Waiter::new(&self.shared, Direction::Read);
+        std::future::poll_fn(|cx| self.poll_read_in(cx, WaitSlot::Key(&mut waiter.key), buf)).await
+    }
+
+    /// Writes from `buf` once the socket is writable, as a future that owns
+    /// its waiter slot.
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io(Direction::Write, |s| {
+            SockRef::from(s).send_with_flags(buf, libc::MSG_NOSIGNAL)
+        })
+        .await
     }
 
     /// Writes from `buf` once the socket is writable.
@@ -162,7 +210,7 @@ where
     /// first.
     pub(crate) async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
         while !buf.is_empty() {
-            let n = std::future::poll_fn(|cx| self.poll_read(cx, buf)).await?;
+            let n = self.read(buf).await?;
             if n == 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
@@ -177,7 +225,7 @@ where
     /// Writes all of `buf`.
     pub(crate) async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
-            let n = std::future::poll_fn(|cx| self.poll_write(cx, buf)).await?;
+            let n = self.write(buf).await?;
             if n == 0 {
                 return Err(io::ErrorKind::WriteZero.into());
             }
@@ -210,11 +258,23 @@ impl<S: mio::event::Source> PollEvented<S> {
         cx: &mut Context<'_>,
         dir: Direction,
     ) -> Poll<io::Result<super::ReadyEvent>> {
+        self.poll_ready_in(cx, dir, WaitSlot::Poller)
+    }
+
+    /// [`poll_ready`](Self::poll_ready) with the waker in `slot`.
+    fn poll_ready_in(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        slot: WaitSlot<'_>,
+    ) -> Poll<io::Result<super::ReadyEvent>> {
         if coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let ready = self.shared.poll_ready(cx, dir);
+        let ready = self.shared.poll_ready(cx, dir, slot);
         if ready.is_pending() {
+            // Waiting costs no budget.
+            coop::refund();
             let state = match dir {
                 Direction::Read => TaskState::ReadWait,
                 Direction::Write => TaskState::WriteWait,

@@ -140,7 +140,12 @@ impl TcpListener {
     ) -> impl std::future::Future<Output = io::Result<(TcpStream, SocketAddr)>> + 'a {
         crate::site::located(async move {
             self.backoff.wait().await;
-            std::future::poll_fn(|cx| self.poll_accept(cx)).await
+            let result = match self.io.io(Direction::Read, |l| l.accept()).await {
+                Ok((stream, addr)) => TcpStream::from_mio(stream).map(|s| (s, addr)),
+                Err(e) => Err(e),
+            };
+            self.backoff.record(&result);
+            result
         })
     }
 

@@ -140,9 +140,7 @@ impl TcpStream {
         &'a self,
         buf: &'a mut [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        crate::site::located(
-            async move { std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await },
-        )
+        crate::site::located(async move { self.io.read(buf).await })
     }
 
     /// Fills `buf` completely.
@@ -179,9 +177,7 @@ impl TcpStream {
         &'a self,
         buf: &'a [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        crate::site::located(
-            async move { std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await },
-        )
+        crate::site::located(async move { self.io.write(buf).await })
     }
 
     /// Writes all of `buf`.
@@ -344,11 +340,7 @@ impl TcpStream {
     /// ```
     #[track_caller]
     pub fn readable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        crate::site::located(async move {
-            std::future::poll_fn(|cx| self.io.poll_ready(cx, Direction::Read))
-                .await
-                .map(drop)
-        })
+        crate::site::located(async move { self.io.ready(Direction::Read).await.map(drop) })
     }
 
     /// Waits until the socket may be writable (see
@@ -377,11 +369,7 @@ impl TcpStream {
     /// ```
     #[track_caller]
     pub fn writable(&self) -> impl std::future::Future<Output = io::Result<()>> + '_ {
-        crate::site::located(async move {
-            std::future::poll_fn(|cx| self.io.poll_ready(cx, Direction::Write))
-                .await
-                .map(drop)
-        })
+        crate::site::located(async move { self.io.ready(Direction::Write).await.map(drop) })
     }
 
     /// Reads into `buf` if data is there, never waiting.

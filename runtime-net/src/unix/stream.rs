@@ -129,9 +129,7 @@ impl UnixStream {
         &'a self,
         buf: &'a mut [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        crate::site::located(
-            async move { std::future::poll_fn(|cx| self.io.poll_read(cx, buf)).await },
-        )
+        crate::site::located(async move { self.io.read(buf).await })
     }
 
     /// As [`TcpStream::read_exact`](crate::TcpStream::read_exact).
@@ -157,9 +155,7 @@ impl UnixStream {
         &'a self,
         buf: &'a [u8],
     ) -> impl std::future::Future<Output = io::Result<usize>> + 'a {
-        crate::site::located(
-            async move { std::future::poll_fn(|cx| self.io.poll_write(cx, buf)).await },
-        )
+        crate::site::located(async move { self.io.write(buf).await })
     }
 
     /// As [`TcpStream::write_all`](crate::TcpStream::write_all).
