@@ -45,7 +45,9 @@ const MAX_BUF: usize = 2 * 1024 * 1024;
 /// bytes are handed to the pool, so **flush (or close, or `sync_all`)
 /// before dropping a file** to see a write error and to be sure the data
 /// has reached the OS. A file dropped with a write in flight still
-/// completes that write on the pool, but its error is lost.
+/// completes that write on the pool, but its error is lost; and a write
+/// still queued for a pool thread when the runtime shuts down is dropped
+/// with the pool's queue.
 ///
 /// # Examples
 ///

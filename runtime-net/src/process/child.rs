@@ -394,6 +394,27 @@ impl Child {
         })
     }
 
+    /// Whether the exit is watched through a pidfd (module docs, item 1).
+    #[cfg(test)]
+    pub(crate) fn uses_pidfd(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        if let Some(Proc {
+            exit: Exit::PidFd(_),
+            ..
+        }) = &self.proc
+        {
+            return true;
+        }
+        false
+    }
+
+    /// Whether `pidfd_open` has said `ENOSYS` in this process.
+    #[cfg(test)]
+    pub(crate) fn pidfd_unsupported() -> bool {
+        // ORDERING: Relaxed; a hint (see `Exit::new`).
+        NO_PIDFD.load(Ordering::Relaxed)
+    }
+
     /// Makes a drop of this `Child` kill the process (for `output` and
     /// `status`, whose cancellation kills the child as curio's `run` did).
     pub(crate) fn set_kill_on_drop(&mut self) {

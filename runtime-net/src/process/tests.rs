@@ -1,8 +1,8 @@
-//! The `SIGCHLD` fallback, which a kernel with pidfds never takes on its
-//! own.
+//! How exits are watched: the pidfd where the kernel has one, and the
+//! `SIGCHLD` fallback, which such a kernel never takes on its own.
 
 use super::child::Watch;
-use super::Command;
+use super::{Child, Command};
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
@@ -41,5 +41,22 @@ fn sigchld_fallback_notices_exits_and_kills() {
             .expect("the kill is noticed within 10 s")
             .expect("wait");
         assert_eq!(status.signal(), Some(libc::SIGKILL));
+    });
+}
+
+#[test]
+fn linux_children_are_watched_through_a_pidfd() {
+    let rt = runtime_core::Runtime::builder()
+        .workers(1)
+        .build()
+        .expect("runtime starts");
+    rt.run(async {
+        let mut child = Command::new("true").spawn().expect("spawn true");
+        if cfg!(target_os = "linux") && !Child::pidfd_unsupported() {
+            assert!(child.uses_pidfd(), "pidfd_open works here but was not used");
+        } else {
+            eprintln!("SKIP: no pidfd_open on this kernel; the SIGCHLD fallback is in use");
+        }
+        assert!(child.wait().await.expect("wait").success());
     });
 }
