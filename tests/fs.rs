@@ -49,8 +49,14 @@ fn free_functions_round_trip() {
         assert_eq!(fs::copy(d.join("g"), d.join("h")).await?, 5);
         fs::symlink("h", d.join("link")).await?;
         assert_eq!(fs::read_link(d.join("link")).await?, PathBuf::from("h"));
-        assert_eq!(fs::canonicalize(d.join("link")).await?, fs::canonicalize(d.join("h")).await?);
-        assert!(fs::symlink_metadata(d.join("link")).await?.file_type().is_symlink());
+        assert_eq!(
+            fs::canonicalize(d.join("link")).await?,
+            fs::canonicalize(d.join("h")).await?
+        );
+        assert!(fs::symlink_metadata(d.join("link"))
+            .await?
+            .file_type()
+            .is_symlink());
         fs::remove_file(d.join("g")).await?;
         assert!(!fs::try_exists(d.join("g")).await?);
         assert_eq!(
@@ -182,7 +188,10 @@ fn a_cancelled_read_loses_no_data_and_keeps_the_position() {
         // Start a read of everything and drop it before it completes; the
         // pool call runs later and its bytes stay buffered in the file.
         let mut big = vec![0; 4096];
-        assert!(file.read(&mut big).now_or_never().is_none(), "the pool is busy");
+        assert!(
+            file.read(&mut big).now_or_never().is_none(),
+            "the pool is busy"
+        );
         release.send(()).unwrap();
         blocker.await.unwrap();
         let mut ten = [0; 10];
@@ -242,7 +251,10 @@ fn a_dropped_file_finishes_its_write() {
         // The pool call runs on; wait for it with a deadline.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while std::fs::read(d.join("f"))? != b"written after the drop" {
-            assert!(std::time::Instant::now() < deadline, "the write never landed");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the write never landed"
+            );
             curio::sleep(Duration::from_millis(1)).await;
         }
         std::io::Result::Ok(())
@@ -258,7 +270,11 @@ fn open_options_append_create_new_and_set_len() {
     curio::run(async move {
         let path = d.join("log");
         for line in ["a\n", "b\n"] {
-            let mut f = OpenOptions::new().create(true).append(true).open(&path).await?;
+            let mut f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .await?;
             f.write_all(line.as_bytes()).await?;
             f.close().await?;
         }

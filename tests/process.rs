@@ -57,7 +57,10 @@ async fn read_pid(path: &PathBuf) -> u32 {
 #[test]
 fn echo_output_and_exit_statuses() {
     curio::run(async {
-        let out = Command::new("echo").args(["hello", "curio"]).output().await?;
+        let out = Command::new("echo")
+            .args(["hello", "curio"])
+            .output()
+            .await?;
         assert!(out.status.success());
         assert_eq!(out.stdout, b"hello curio\n");
         assert!(out.stderr.is_empty());
@@ -186,9 +189,11 @@ fn a_timed_out_status_kills_the_child() {
         let started = Instant::now();
         let timed_out = curio::timeout_after(Duration::from_millis(100), status).await;
         assert!(timed_out.is_err(), "sleep 30 cannot finish in 100 ms");
-        eventually(Duration::from_secs(10), "the child killed and reaped", || {
-            gone(pid)
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the child killed and reaped",
+            || gone(pid),
+        )
         .await;
         assert!(started.elapsed() < Duration::from_secs(10));
     });
@@ -205,9 +210,11 @@ fn a_cancelled_output_kills_the_child() {
         assert!(!gone(pid));
         assert!(task.cancel().await, "cancelled while running");
         assert!(task.await.unwrap_err().is_cancelled());
-        eventually(Duration::from_secs(10), "the child killed and reaped", || {
-            gone(pid)
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the child killed and reaped",
+            || gone(pid),
+        )
         .await;
     });
 }
@@ -226,7 +233,10 @@ fn dropped_children_are_reaped_and_killed_on_request() {
         let child = Command::new("sh").args(["-c", "exit 0"]).spawn()?;
         let pid = child.id().expect("running");
         drop(child);
-        eventually(Duration::from_secs(10), "the dropped child reaped", || gone(pid)).await;
+        eventually(Duration::from_secs(10), "the dropped child reaped", || {
+            gone(pid)
+        })
+        .await;
         std::io::Result::Ok(())
     })
     .unwrap();

@@ -57,7 +57,9 @@ async fn tokio_read(path: PathBuf) -> u64 {
 async fn curio_writes(dir: PathBuf, first: usize, count: usize) {
     let data = [7u8; SMALL];
     for i in first..first + count {
-        curio::fs::write(dir.join(i.to_string()), data).await.unwrap();
+        curio::fs::write(dir.join(i.to_string()), data)
+            .await
+            .unwrap();
     }
 }
 
@@ -65,7 +67,9 @@ async fn curio_writes(dir: PathBuf, first: usize, count: usize) {
 async fn tokio_writes(dir: PathBuf, first: usize, count: usize) {
     let data = [7u8; SMALL];
     for i in first..first + count {
-        tokio::fs::write(dir.join(i.to_string()), data).await.unwrap();
+        tokio::fs::write(dir.join(i.to_string()), data)
+            .await
+            .unwrap();
     }
 }
 

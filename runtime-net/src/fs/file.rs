@@ -56,7 +56,7 @@ const MAX_BUF: usize = 2 * 1024 * 1024;
 /// use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 /// use std::io::SeekFrom;
 /// # let path = std::env::temp_dir().join(format!("curio-file-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     let mut file = File::create(&path).await?;
 ///     file.write_all(b"hello, file").await?;
 ///     file.flush().await?;
@@ -199,7 +199,7 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let file = curio::fs::File::from_std(std::fs::File::open("/dev/null")?);
     ///     assert_eq!(file.metadata().await?.len(), 0);
     ///     std::io::Result::Ok(())
@@ -221,7 +221,7 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let file = curio::fs::File::open("/dev/null").await?;
     ///     let std = file.into_std().await?;
     ///     assert_eq!(std.metadata()?.len(), 0);
@@ -252,7 +252,7 @@ impl File {
     /// ```
     /// use futures::AsyncWriteExt;
     /// # let path = std::env::temp_dir().join(format!("curio-sync-{}", std::process::id()));
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let mut file = curio::fs::File::create(&path).await?;
     ///     file.write_all(b"durable").await?;
     ///     file.sync_all().await?;
@@ -279,7 +279,7 @@ impl File {
     /// ```
     /// use futures::AsyncWriteExt;
     /// # let path = std::env::temp_dir().join(format!("curio-sync-data-{}", std::process::id()));
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let mut file = curio::fs::File::create(&path).await?;
     ///     file.write_all(b"data").await?;
     ///     file.sync_data().await?;
@@ -305,7 +305,7 @@ impl File {
     /// ```
     /// use futures::AsyncWriteExt;
     /// # let path = std::env::temp_dir().join(format!("curio-setlen-{}", std::process::id()));
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let mut file = curio::fs::File::create(&path).await?;
     ///     file.write_all(b"0123456789").await?;
     ///     file.set_len(4).await?;
@@ -347,7 +347,7 @@ impl File {
     /// ```
     /// use std::os::unix::fs::PermissionsExt;
     /// # let path = std::env::temp_dir().join(format!("curio-fperm-{}", std::process::id()));
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let file = curio::fs::File::create(&path).await?;
     ///     file.set_permissions(curio::fs::Permissions::from_mode(0o640)).await?;
     ///     assert_eq!(file.metadata().await?.permissions().mode() & 0o777, 0o640);
@@ -370,7 +370,7 @@ impl File {
     /// # Examples
     ///
     /// ```
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let file = curio::fs::File::open("/dev/null").await?;
     ///     let other = file.try_clone().await?;
     ///     assert_eq!(other.metadata().await?.len(), 0);
@@ -538,7 +538,11 @@ impl AsyncRead for File {
 }
 
 impl AsyncWrite for File {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let (op, mut buf) = ready!(this.poll_idle(cx));
         if let Some(Operation::Write(Err(e))) = op {

@@ -70,7 +70,7 @@ pub(crate) fn outside_runtime() -> io::Error {
 ///
 /// ```
 /// # let path = std::env::temp_dir().join(format!("curio-fs-read-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::write(&path, [1, 2, 3]).await?;
 ///     assert_eq!(curio::fs::read(&path).await?, [1, 2, 3]);
 ///     curio::fs::remove_file(&path).await
@@ -98,7 +98,7 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 ///
 /// ```
 /// # let path = std::env::temp_dir().join(format!("curio-fs-rts-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::write(&path, "text").await?;
 ///     assert_eq!(curio::fs::read_to_string(&path).await?, "text");
 ///     curio::fs::remove_file(&path).await
@@ -121,7 +121,7 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 ///
 /// ```
 /// # let path = std::env::temp_dir().join(format!("curio-fs-write-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::write(&path, b"bytes").await?;
 ///     assert_eq!(curio::fs::metadata(&path).await?.len(), 5);
 ///     curio::fs::remove_file(&path).await
@@ -150,7 +150,7 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-copy-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(&dir).await?;
 ///     curio::fs::write(dir.join("a"), "abc").await?;
 ///     assert_eq!(curio::fs::copy(dir.join("a"), dir.join("b")).await?, 3);
@@ -174,7 +174,7 @@ pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u6
 ///
 /// ```
 /// # let path = std::env::temp_dir().join(format!("curio-fs-rm-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::write(&path, "x").await?;
 ///     curio::fs::remove_file(&path).await?;
 ///     assert!(!curio::fs::try_exists(&path).await?);
@@ -198,7 +198,7 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-mv-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(&dir).await?;
 ///     curio::fs::write(dir.join("old"), "x").await?;
 ///     curio::fs::rename(dir.join("old"), dir.join("new")).await?;
@@ -222,7 +222,7 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-mkdir-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir(&dir).await?;
 ///     assert!(curio::fs::metadata(&dir).await?.is_dir());
 ///     curio::fs::remove_dir(&dir).await
@@ -244,7 +244,7 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-mkdirs-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(dir.join("a/b/c")).await?;
 ///     assert!(curio::fs::metadata(dir.join("a/b/c")).await?.is_dir());
 ///     curio::fs::remove_dir_all(&dir).await
@@ -266,7 +266,7 @@ pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-rmdir-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir(&dir).await?;
 ///     curio::fs::remove_dir(&dir).await?;
 ///     assert!(!curio::fs::try_exists(&dir).await?);
@@ -289,7 +289,7 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-rmall-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(dir.join("sub")).await?;
 ///     curio::fs::write(dir.join("sub/f"), "x").await?;
 ///     curio::fs::remove_dir_all(&dir).await?;
@@ -312,7 +312,7 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// # Examples
 ///
 /// ```
-/// curio::run(async {
+/// curio::run(async move {
 ///     let meta = curio::fs::metadata(std::env::temp_dir()).await?;
 ///     assert!(meta.is_dir());
 ///     std::io::Result::Ok(())
@@ -334,7 +334,7 @@ pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
 /// # Examples
 ///
 /// ```
-/// curio::run(async {
+/// curio::run(async move {
 ///     let meta = curio::fs::symlink_metadata(std::env::temp_dir()).await?;
 ///     assert!(meta.is_dir() || meta.file_type().is_symlink());
 ///     std::io::Result::Ok(())
@@ -356,7 +356,7 @@ pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
 /// # Examples
 ///
 /// ```
-/// curio::run(async {
+/// curio::run(async move {
 ///     assert!(curio::fs::try_exists(std::env::temp_dir()).await?);
 ///     assert!(!curio::fs::try_exists("/no/such/curio/path").await?);
 ///     std::io::Result::Ok(())
@@ -378,7 +378,7 @@ pub async fn try_exists(path: impl AsRef<Path>) -> io::Result<bool> {
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-link-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(&dir).await?;
 ///     curio::fs::symlink("target", dir.join("link")).await?;
 ///     assert_eq!(curio::fs::read_link(dir.join("link")).await?, std::path::Path::new("target"));
@@ -416,7 +416,7 @@ pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("curio-fs-hard-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(&dir).await?;
 ///     curio::fs::write(dir.join("a"), "x").await?;
 ///     curio::fs::hard_link(dir.join("a"), dir.join("b")).await?;
@@ -440,7 +440,7 @@ pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io
 /// # Examples
 ///
 /// ```
-/// curio::run(async {
+/// curio::run(async move {
 ///     let here = curio::fs::canonicalize(".").await?;
 ///     assert!(here.is_absolute());
 ///     std::io::Result::Ok(())
@@ -463,7 +463,7 @@ pub async fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 /// ```
 /// use std::os::unix::fs::PermissionsExt;
 /// # let path = std::env::temp_dir().join(format!("curio-fs-perm-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::write(&path, "x").await?;
 ///     curio::fs::set_permissions(&path, curio::fs::Permissions::from_mode(0o600)).await?;
 ///     let mode = curio::fs::metadata(&path).await?.permissions().mode();

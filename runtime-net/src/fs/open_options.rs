@@ -15,7 +15,7 @@ use std::path::Path;
 /// use curio::fs::OpenOptions;
 /// use futures::AsyncWriteExt;
 /// # let path = std::env::temp_dir().join(format!("curio-oo-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     let mut log = OpenOptions::new().create(true).append(true).open(&path).await?;
 ///     log.write_all(b"one\n").await?;
 ///     log.flush().await?;
@@ -61,7 +61,7 @@ impl OpenOptions {
     /// # Examples
     ///
     /// ```
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let file = curio::fs::OpenOptions::new().read(true).open("/dev/null").await?;
     ///     assert_eq!(file.metadata().await?.len(), 0);
     ///     std::io::Result::Ok(())
@@ -127,7 +127,7 @@ impl OpenOptions {
     ///
     /// ```
     /// # let path = std::env::temp_dir().join(format!("curio-oo-new-{}", std::process::id()));
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let mut options = curio::fs::OpenOptions::new();
     ///     options.write(true).create_new(true);
     ///     options.open(&path).await?;

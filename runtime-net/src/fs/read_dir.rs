@@ -25,7 +25,7 @@ const BATCH: usize = 32;
 /// ```
 /// use futures::StreamExt;
 /// # let dir = std::env::temp_dir().join(format!("curio-readdir-{}", std::process::id()));
-/// curio::run(async {
+/// curio::run(async move {
 ///     curio::fs::create_dir_all(&dir).await?;
 ///     curio::fs::write(dir.join("a"), "").await?;
 ///     curio::fs::write(dir.join("b"), "").await?;
@@ -94,7 +94,7 @@ impl ReadDir {
     /// # Examples
     ///
     /// ```
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let mut entries = curio::fs::read_dir("/").await?;
     ///     assert!(entries.next_entry().await?.is_some());
     ///     std::io::Result::Ok(())
@@ -169,7 +169,7 @@ impl fmt::Debug for ReadDir {
 /// # Examples
 ///
 /// ```
-/// curio::run(async {
+/// curio::run(async move {
 ///     let mut entries = curio::fs::read_dir("/").await?;
 ///     let entry = entries.next_entry().await?.expect("/ is not empty");
 ///     assert_eq!(entry.path(), std::path::Path::new("/").join(entry.file_name()));
@@ -213,7 +213,7 @@ impl DirEntry {
     /// # Examples
     ///
     /// ```
-    /// curio::run(async {
+    /// curio::run(async move {
     ///     let mut entries = curio::fs::read_dir("/").await?;
     ///     let entry = entries.next_entry().await?.expect("/ is not empty");
     ///     let _ = entry.metadata().await?.len();

@@ -34,10 +34,12 @@ use parking_lot::Mutex;
 use std::fmt;
 use std::io;
 use std::process::{ExitStatus, Output};
+#[cfg(target_os = "linux")]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 /// Set once `pidfd_open` has failed with `ENOSYS`: the kernel has none.
+#[cfg(target_os = "linux")]
 static NO_PIDFD: AtomicBool = AtomicBool::new(false);
 
 /// How a child's exit is noticed (module docs, items 1 and 2).
@@ -58,8 +60,22 @@ pub(crate) enum Watch {
 ///
 /// Dropping a `Child` does not kill the process unless
 /// [`kill_on_drop`](super::Command::kill_on_drop) was set; either way the
-/// runtime reaps it in the background when it exits, so it leaves no
-/// zombie.
+/// runtime reaps it in the background when it exits (a task named
+/// `curio::process reaper` in the monitor), so it leaves no zombie. A
+/// child dropped outside a runtime, or still running when its runtime shuts
+/// down, is not reaped until this process exits, as with `std`.
+///
+/// # How the exit is noticed
+///
+/// No thread waits per child. On Linux 5.3 and later each child has a
+/// pidfd registered with the reactor, readable once the child has exited;
+/// where `pidfd_open` is refused (`ENOSYS` on older kernels, `EPERM` under
+/// some seccomp filters, other Unixes) the child waits on `SIGCHLD`
+/// through the reactor instead, as [`SignalEvent`](crate::signal::SignalEvent)
+/// does (installing a `SIGCHLD` handler for the process, which chains to
+/// any handler already there). Either way only this child's pid is reaped
+/// (`waitpid(pid, WNOHANG)`), so children spawned by other code keep their
+/// statuses.
 ///
 /// # Examples
 ///
@@ -188,9 +204,11 @@ impl Exit {
             }
         }
         #[cfg(not(target_os = "linux"))]
-        let _ = (child, watch, &NO_PIDFD, Ordering::Relaxed);
+        let _ = (child, watch);
         let signals = signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGCHLD])?;
-        Ok(Exit::Sigchld(PollEvented::new(Sigchld(Mutex::new(signals)))?))
+        Ok(Exit::Sigchld(PollEvented::new(Sigchld(Mutex::new(
+            signals,
+        )))?))
     }
 }
 
@@ -408,11 +426,15 @@ impl Child {
         false
     }
 
-    /// Whether `pidfd_open` has said `ENOSYS` in this process.
+    /// Whether `pidfd_open` has said `ENOSYS` in this process (always,
+    /// off Linux).
     #[cfg(test)]
     pub(crate) fn pidfd_unsupported() -> bool {
+        #[cfg(target_os = "linux")]
         // ORDERING: Relaxed; a hint (see `Exit::new`).
-        NO_PIDFD.load(Ordering::Relaxed)
+        return NO_PIDFD.load(Ordering::Relaxed);
+        #[cfg(not(target_os = "linux"))]
+        return true;
     }
 
     /// Makes a drop of this `Child` kill the process (for `output` and

@@ -22,6 +22,12 @@ fn closed() -> io::Error {
 /// has closed its end is a `BrokenPipe` error (Rust programs ignore
 /// `SIGPIPE`; a program that restored it is killed by the signal instead).
 ///
+/// # Cancel safety
+///
+/// A write either hands bytes to the pipe and returns their count, or
+/// waits having taken none: a cancelled `write` loses nothing (a cancelled
+/// `write_all` may have written a prefix, as on a socket).
+///
 /// # Examples
 ///
 /// ```
@@ -49,7 +55,13 @@ pub struct ChildStdin {
 /// The read end of a child's stdout pipe ([`Child::stdout`](super::Child)).
 ///
 /// Wrap it in [`SocketStream`](crate::SocketStream) to read the child's
-/// output line by line.
+/// output line by line. The pipe ends (a read gives 0) when the child and
+/// every process it passed the pipe to have closed it.
+///
+/// # Cancel safety
+///
+/// A read either takes bytes from the pipe and returns them, or waits
+/// having taken none: a cancelled read loses no data.
 ///
 /// # Examples
 ///
@@ -75,6 +87,10 @@ pub struct ChildStdout {
 }
 
 /// The read end of a child's stderr pipe ([`Child::stderr`](super::Child)).
+///
+/// # Cancel safety
+///
+/// As [`ChildStdout`]: a cancelled read loses no data.
 ///
 /// # Examples
 ///
@@ -133,7 +149,11 @@ impl ChildStderr {
 }
 
 impl AsyncWrite for ChildStdin {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match &self.io {
             Some(io) => io.poll_io(cx, Direction::Write, |mut pipe| pipe.write(buf)),
             None => Poll::Ready(Err(closed())),
@@ -172,8 +192,8 @@ impl AsyncRead for ChildStderr {
     }
 }
 
-/// Borrows the pipe's descriptor; `None`'s case (a closed stdin) cannot be
-/// borrowed, so `ChildStdin` offers no `AsFd`.
+// A closed `ChildStdin` has no descriptor to borrow, so only the read ends
+// implement `AsFd`.
 impl AsFd for ChildStdout {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.get_ref().as_fd()
