@@ -392,3 +392,12 @@ fn many_tasks_write_their_own_files() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 200);
     cleanup(&dir);
 }
+
+#[test]
+fn the_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<File>();
+    send_sync::<OpenOptions>();
+    send_sync::<fs::ReadDir>();
+    send_sync::<fs::DirEntry>();
+}

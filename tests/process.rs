@@ -269,3 +269,13 @@ fn a_hundred_children_at_once() {
             .unwrap();
     }
 }
+
+#[test]
+fn the_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Command>();
+    send_sync::<curio::process::Child>();
+    send_sync::<curio::process::ChildStdin>();
+    send_sync::<curio::process::ChildStdout>();
+    send_sync::<curio::process::ChildStderr>();
+}
