@@ -1,5 +1,5 @@
 //! Child processes: `Command::{output, status, spawn}`, exit statuses,
-//! piped stdin/stdout streamed through the reactor, kills, timeouts and
+//! piped stdin/stdout streamed through the reactor, pipelines, kills, timeouts and
 //! cancellation that kill the child, reaping of dropped children, and 100
 //! children at once.
 
@@ -155,6 +155,40 @@ fn stdin_piped_to_cat_comes_back() {
             })
             .unwrap();
     }
+}
+
+#[test]
+fn pipes_connect_children_into_a_pipeline() {
+    curio::run(async {
+        // (sleep; printf 'b\na\nc\n') | sort | tr a-z A-Z; the sleep makes
+        // sort find its stdin empty first, which fails if it is
+        // non-blocking.
+        let mut producer = Command::new("sh")
+            .args(["-c", "sleep 0.1; printf 'b\\na\\nc\\n'"])
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut sort = Command::new("sort")
+            .stdin(Stdio::try_from(producer.stdout.take().expect("piped"))?)
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let upper = Command::new("tr")
+            .args(["a-z", "A-Z"])
+            .stdin(Stdio::try_from(sort.stdout.take().expect("piped"))?)
+            .output()
+            .await?;
+        assert_eq!(upper.stdout, b"A\nB\nC\n");
+        assert!(producer.wait().await?.success());
+        assert!(sort.wait().await?.success());
+        // A closed stdin cannot be handed on.
+        let mut cat = Command::new("cat").stdin(Stdio::piped()).spawn()?;
+        let mut stdin = cat.stdin.take().expect("piped");
+        stdin.close().await?;
+        let err = Stdio::try_from(stdin).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotConnected);
+        assert!(cat.wait().await?.success());
+        std::io::Result::Ok(())
+    })
+    .unwrap();
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::pin::Pin;
+use std::process::Stdio;
 use std::task::{Context, Poll};
 
 /// The error of a write after [`close`](futures_io::AsyncWrite::poll_close).
@@ -56,7 +57,21 @@ pub struct ChildStdin {
 ///
 /// Wrap it in [`SocketStream`](crate::SocketStream) to read the child's
 /// output line by line. The pipe ends (a read gives 0) when the child and
-/// every process it passed the pipe to have closed it.
+/// every process it passed the pipe to have closed it. `Stdio::try_from`
+/// hands it to another child instead (a pipeline):
+///
+/// ```
+/// use curio::process::{Command, Stdio};
+/// curio::run(async {
+///     let mut echo = Command::new("echo").arg("shout").stdout(Stdio::piped()).spawn()?;
+///     let pipe = Stdio::try_from(echo.stdout.take().expect("piped"))?;
+///     let upper = Command::new("tr").args(["a-z", "A-Z"]).stdin(pipe).output().await?;
+///     assert_eq!(upper.stdout, b"SHOUT\n");
+///     assert!(echo.wait().await?.success());
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -203,6 +218,47 @@ impl AsFd for ChildStdout {
 impl AsFd for ChildStderr {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.get_ref().as_fd()
+    }
+}
+
+/// Hands a pipe to another child: `Command::stdin(Stdio::try_from(out)?)`
+/// connects two children directly, as a shell pipeline does.
+///
+/// The pipe is made blocking again (children expect blocking standard
+/// streams) and leaves the reactor; this side keeps no copy.
+fn into_stdio(
+    fd: BorrowedFd<'_>,
+    set_blocking: impl FnOnce() -> io::Result<()>,
+) -> io::Result<Stdio> {
+    set_blocking()?;
+    Ok(Stdio::from(fd.try_clone_to_owned()?))
+}
+
+impl TryFrom<ChildStdout> for Stdio {
+    type Error = io::Error;
+
+    /// See [`ChildStdout`]'s pipeline example.
+    fn try_from(out: ChildStdout) -> io::Result<Stdio> {
+        into_stdio(out.as_fd(), || out.io.get_ref().set_nonblocking(false))
+    }
+}
+
+impl TryFrom<ChildStderr> for Stdio {
+    type Error = io::Error;
+
+    /// As for [`ChildStdout`].
+    fn try_from(err: ChildStderr) -> io::Result<Stdio> {
+        into_stdio(err.as_fd(), || err.io.get_ref().set_nonblocking(false))
+    }
+}
+
+impl TryFrom<ChildStdin> for Stdio {
+    type Error = io::Error;
+
+    /// As for [`ChildStdout`]; a closed stdin is a `NotConnected` error.
+    fn try_from(stdin: ChildStdin) -> io::Result<Stdio> {
+        let io = stdin.io.as_ref().ok_or_else(closed)?;
+        into_stdio(io.get_ref().as_fd(), || io.get_ref().set_nonblocking(false))
     }
 }
 
