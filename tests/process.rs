@@ -313,3 +313,56 @@ fn the_types_are_send_and_sync() {
     send_sync::<curio::process::ChildStdout>();
     send_sync::<curio::process::ChildStderr>();
 }
+
+#[test]
+fn a_hundred_waiting_children_take_no_thread_each() {
+    let (ok, threads) = runtime(2, "proc-idle")
+        .run(async {
+            let mut waits = Vec::new();
+            let mut pids = Vec::new();
+            for _ in 0..100 {
+                let mut child = Command::new("sleep").arg("30").kill_on_drop(true).spawn()?;
+                pids.push(child.id().expect("running"));
+                waits.push(
+                    curio::task::Builder::new()
+                        .name("waiter")
+                        .spawn(async move { child.wait().await }),
+                );
+            }
+            // Every waiter suspends on its child's exit source (a pidfd, or
+            // SIGCHLD) in the reactor.
+            eventually(Duration::from_secs(10), "100 waiters in READ_WAIT", || {
+                let waiting = curio::Handle::current()
+                    .tasks()
+                    .into_iter()
+                    .filter(|t| t.name.as_deref() == Some("waiter"))
+                    .filter(|t| t.state == curio::introspect::TaskState::ReadWait)
+                    .count();
+                waiting == 100
+            })
+            .await;
+            let threads = support::threads_named("proc-idle").len();
+            for &pid in &pids {
+                let pid = libc::pid_t::try_from(pid).expect("pid fits pid_t");
+                // SAFETY: sends a signal to a child this test spawned and
+                // has not reaped (its waiter is still waiting); no memory is
+                // involved.
+                assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+            }
+            let mut ok = 0;
+            for wait in waits {
+                let status = wait.await.unwrap()?;
+                ok += usize::from(status.signal() == Some(libc::SIGKILL));
+            }
+            std::io::Result::Ok((ok, threads))
+        })
+        .unwrap();
+    assert_eq!(ok, 100, "every wait saw its child's SIGKILL");
+    // Threads with the runtime's name: its 2 workers and any blocking-pool
+    // or `spawn_thread` threads (the reactor and timer are `curio-*`). A
+    // wait that blocked a thread per child would show 100 here; 2 were seen.
+    assert!(
+        threads < 10,
+        "{threads} runtime threads for 100 waiting children"
+    );
+}
