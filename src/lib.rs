@@ -41,6 +41,8 @@
 //!   [`Condition`], [`Queue`], [`UniversalQueue`], ...).
 //! - **Networking**: [`net`] (TCP, UDP, Unix sockets, curio's streams,
 //!   servers) on one reactor thread per runtime; [`signal`].
+//! - **Files and processes**: [`fs`] (files on the blocking pool) and
+//!   [`process`] (child processes, pipes on the reactor).
 //! - **Introspection**: the monitor ([`Builder::monitor`]), [`introspect`],
 //!   long-block detection ([`Builder::longblock`]).
 //!
@@ -121,6 +123,16 @@ pub mod net {
 /// Unix signals as events, delivered through the reactor.
 pub mod signal {
     pub use runtime_net::signal::*;
+}
+
+/// Files and directories, every call on the blocking pool (curio's `aopen`).
+pub mod fs {
+    pub use runtime_net::fs::*;
+}
+
+/// Child processes: `Command`, `Child`, pipes on the reactor.
+pub mod process {
+    pub use runtime_net::process::*;
 }
 
 /// Entry points of the `#[curio::main]` and `#[curio::test]` expansions.

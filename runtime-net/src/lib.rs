@@ -15,7 +15,10 @@
 //! - [`SocketStream`]: curio's `readline` / `read_exactly` / `read_all` /
 //!   `writelines` over any socket, with a bounded line length;
 //! - [`open_connection`], [`tcp_server`], [`unix_server`], [`run_server`];
-//! - [`signal::SignalEvent`]: Unix signals delivered through the reactor.
+//! - [`signal::SignalEvent`]: Unix signals delivered through the reactor;
+//! - [`fs`]: files and directories on the blocking pool (`curio::fs`);
+//! - [`process`]: child processes, their pipes on the reactor and their
+//!   exit noticed through a pidfd (`curio::process`).
 //!
 //! # Examples
 //!
@@ -45,6 +48,8 @@
 
 mod async_fd;
 mod lookup;
+pub mod fs;
+pub mod process;
 mod reactor;
 mod server;
 pub mod signal;
