@@ -159,12 +159,125 @@ pub mod __private {
     }
 
     /// Same as [`run_main`], for `#[curio::test]`: a fresh runtime per test.
+    /// When the runtime has a seed (`CURIO_SEED`), a failing test prints it.
     #[track_caller]
     pub fn run_test<F>(workers: Option<usize>, fut: F) -> F::Output
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        run_main(workers, fut)
+        let mut builder = crate::Runtime::builder();
+        if let Some(n) = workers {
+            builder.workers(n);
+        }
+        let rt = builder
+            .build()
+            .unwrap_or_else(|e| panic!("cannot start the curio runtime: {e}"));
+        let seed = rt.seed();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.run(fut)));
+        match out {
+            Ok(out) => out,
+            Err(panic) => {
+                if let Some(seed) = seed {
+                    report_seed(seed);
+                }
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// The arguments of `#[curio::test(start_paused = .., seed = .., shuffle = ..)]`.
+    pub struct TestConfig {
+        /// `workers = N`; one worker by default when seeded.
+        pub workers: Option<usize>,
+        /// `start_paused = true`.
+        pub start_paused: bool,
+        /// `seed = N` (`CURIO_SEED` overrides it).
+        pub seed: Option<u64>,
+        /// `shuffle = N`: run under seeds `0..N` (or only `CURIO_SEED`).
+        pub shuffle: Option<u64>,
+    }
+
+    /// Whether a test's value means it failed: `()` never does, an `Err`
+    /// does.
+    pub trait Outcome {
+        /// Whether the test failed.
+        fn is_failure(&self) -> bool;
+    }
+
+    impl Outcome for () {
+        fn is_failure(&self) -> bool {
+            false
+        }
+    }
+
+    impl<T, E> Outcome for Result<T, E> {
+        fn is_failure(&self) -> bool {
+            self.is_err()
+        }
+    }
+
+    /// Prints how to replay a failed seeded test.
+    fn report_seed(seed: u64) {
+        let name = std::thread::current().name().unwrap_or("NAME").to_owned();
+        eprintln!(
+            "curio: the test failed with seed {seed}; replay it with CURIO_SEED={seed} cargo test {name}"
+        );
+    }
+
+    /// Runs a test made by `make` under `config`: once, or once per seed of
+    /// `shuffle` until one fails; a failure prints its seed.
+    #[track_caller]
+    pub fn run_test_with<M, F>(config: TestConfig, make: M) -> F::Output
+    where
+        M: Fn() -> F,
+        F: Future + Send + 'static,
+        F::Output: Send + Outcome + 'static,
+    {
+        let env_seed = std::env::var("CURIO_SEED").ok().map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .unwrap_or_else(|_| panic!("CURIO_SEED must be a decimal number, not {v:?}"))
+        });
+        let seeds: Vec<Option<u64>> = match (env_seed, config.shuffle) {
+            (Some(seed), _) => vec![Some(seed)],
+            (None, Some(n)) => (0..n).map(Some).collect(),
+            (None, None) => vec![config.seed],
+        };
+        let seeded = seeds.iter().any(Option::is_some);
+        let workers = config.workers.or(seeded.then_some(1));
+        let last = seeds.len() - 1;
+        for (i, seed) in seeds.into_iter().enumerate() {
+            let mut builder = crate::Runtime::builder();
+            if let Some(n) = workers {
+                builder.workers(n);
+            }
+            if let Some(seed) = seed {
+                builder.seed(seed);
+            }
+            builder.start_paused(config.start_paused);
+            let rt = builder
+                .build()
+                .unwrap_or_else(|e| panic!("cannot start the curio runtime: {e}"));
+            let fut = make();
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.run(fut))) {
+                Ok(out) if i == last || out.is_failure() => {
+                    if out.is_failure() {
+                        if let Some(seed) = seed {
+                            report_seed(seed);
+                        }
+                    }
+                    return out;
+                }
+                Ok(_) => {}
+                Err(panic) => {
+                    if let Some(seed) = seed {
+                        report_seed(seed);
+                    }
+                    std::panic::resume_unwind(panic)
+                }
+            }
+        }
+        unreachable!("the loop returns on its last seed")
     }
 }

@@ -57,3 +57,23 @@ fn kid_saves_work_when_the_parent_leaves_early() {
         assert!(pos(&format!("{name} going home")) < pos("Fine. Saving my work."));
     }
 }
+
+/// The tutorial at full scale (the kid's friends sleep 1000 s, the parent
+/// counts down ten seconds and waits ten more) on a paused clock: it prints
+/// the same story, at once.
+#[test]
+fn kid_at_full_scale_on_a_paused_clock() {
+    let real = std::time::Instant::now();
+    let rt = curio::Runtime::builder()
+        .workers(2)
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let lines = kid::run_on(rt, 1.0);
+    assert!(
+        lines.iter().any(|l| l == "Fine. Saving my work."),
+        "{lines:#?}"
+    );
+    assert_eq!(lines.last().map(String::as_str), Some("Leaving!"));
+    assert!(real.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -102,10 +102,26 @@ struct Config {
     workers: Option<(usize, Span)>,
     /// `crate = "path"`; `::curio` by default.
     crate_path: Path,
+    /// `start_paused = true` (tests only): the clock starts paused.
+    start_paused: Option<bool>,
+    /// `seed = N` (tests only): the schedule's seed.
+    seed: Option<u64>,
+    /// `shuffle = N` (tests only): run the body under `N` seeds.
+    shuffle: Option<u64>,
 }
 
-/// The arguments both attributes accept, for the "unknown argument" message.
+impl Config {
+    /// Whether the test needs the runner that knows seeds and paused time.
+    fn is_extended(&self) -> bool {
+        self.start_paused.is_some() || self.seed.is_some() || self.shuffle.is_some()
+    }
+}
+
+/// The arguments `#[curio::main]` accepts, for the "unknown argument" message.
 const ARGUMENTS: &str = "`workers` and `crate`";
+
+/// The arguments `#[curio::test]` accepts.
+const TEST_ARGUMENTS: &str = "`workers`, `crate`, `start_paused`, `seed` and `shuffle`";
 
 impl Config {
     /// Parses `args`, recording every problem in `errors` and falling back to
@@ -114,6 +130,9 @@ impl Config {
         let mut config = Config {
             workers: None,
             crate_path: syn::parse_quote!(::curio),
+            start_paused: None,
+            seed: None,
+            shuffle: None,
         };
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
             Ok(metas) => metas,
@@ -125,14 +144,24 @@ impl Config {
 
         let mut seen_workers = false;
         let mut seen_crate = false;
+        let mut seen_paused = false;
+        let mut seen_seed = false;
+        let mut seen_shuffle = false;
         for meta in metas {
             let name = path_to_string(meta.path());
-            let seen = match name.as_str() {
-                "workers" => &mut seen_workers,
-                "crate" => &mut seen_crate,
+            let seen = match (name.as_str(), kind) {
+                ("workers", _) => &mut seen_workers,
+                ("crate", _) => &mut seen_crate,
+                ("start_paused", Kind::Test) => &mut seen_paused,
+                ("seed", Kind::Test) => &mut seen_seed,
+                ("shuffle", Kind::Test) => &mut seen_shuffle,
                 _ => {
+                    let accepted = match kind {
+                        Kind::Main => ARGUMENTS,
+                        Kind::Test => TEST_ARGUMENTS,
+                    };
                     let msg = format!(
-                        "unknown argument `{name}` for {}; the accepted arguments are {ARGUMENTS}",
+                        "unknown argument `{name}` for {}; the accepted arguments are {accepted}",
                         kind.attribute()
                     );
                     errors.push(syn::Error::new_spanned(meta.path(), msg));
@@ -147,17 +176,34 @@ impl Config {
             let value = match meta {
                 Meta::NameValue(nv) => nv.value,
                 other => {
-                    let example = if name == "workers" {
-                        "workers = 4"
-                    } else {
-                        "crate = \"my_crate::curio\""
+                    let example = match name.as_str() {
+                        "workers" => "workers = 4",
+                        "start_paused" => "start_paused = true",
+                        "seed" => "seed = 42",
+                        "shuffle" => "shuffle = 100",
+                        _ => "crate = \"my_crate::curio\"",
                     };
                     let msg = format!("`{name}` takes a value, as in `{example}`");
                     errors.push(syn::Error::new_spanned(other, msg));
                     continue;
                 }
             };
-            if name == "workers" {
+            if name == "start_paused" {
+                match parse_bool(&value, "start_paused") {
+                    Ok(b) => config.start_paused = Some(b),
+                    Err(err) => errors.push(err),
+                }
+            } else if name == "seed" {
+                match parse_u64(&value, "seed", false) {
+                    Ok(n) => config.seed = Some(n),
+                    Err(err) => errors.push(err),
+                }
+            } else if name == "shuffle" {
+                match parse_u64(&value, "shuffle", true) {
+                    Ok(n) => config.shuffle = Some(n),
+                    Err(err) => errors.push(err),
+                }
+            } else if name == "workers" {
                 match parse_workers(&value) {
                     Ok(workers) => config.workers = Some(workers),
                     Err(err) => errors.push(err),
@@ -184,6 +230,38 @@ fn parse_workers(value: &Expr) -> syn::Result<(usize, Span)> {
             _ => Err(syn::Error::new_spanned(int, MSG)),
         },
         other => Err(syn::Error::new_spanned(other, MSG)),
+    }
+}
+
+/// Reads `name = true` or `name = false`.
+fn parse_bool(value: &Expr, name: &str) -> syn::Result<bool> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(b.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{name}` must be `true` or `false`"),
+        )),
+    }
+}
+
+/// Reads `name = N`, an integer literal that fits a `u64` (and is not zero
+/// when `positive`).
+fn parse_u64(value: &Expr, name: &str, positive: bool) -> syn::Result<u64> {
+    let msg = if positive {
+        format!("`{name}` must be a positive integer literal")
+    } else {
+        format!("`{name}` must be an integer literal (a u64)")
+    };
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse::<u64>() {
+            Ok(n) if !positive || n > 0 => Ok(n),
+            _ => Err(syn::Error::new_spanned(int, msg)),
+        },
+        other => Err(syn::Error::new_spanned(other, msg)),
     }
 }
 
@@ -358,6 +436,9 @@ impl EntryFn {
         // attribute. The async block keeps the attribute's span: a `Send`
         // error about it reads best there.
         let spans = self.body_spans();
+        if kind == Kind::Test && config.is_extended() {
+            return self.expand_extended(&attrs, config, workers);
+        }
         let block = quote!(async move { #body });
         let mut args = Group::new(Delimiter::Parenthesis, quote!(#workers, #block));
         args.set_span(spans.last);
@@ -367,6 +448,43 @@ impl EntryFn {
             #attrs
             #vis #sig {
                 #call
+            }
+        }
+    }
+
+    /// The expansion of a test with `start_paused`, `seed` or `shuffle`:
+    /// the body becomes a closure that makes the future, so the runner can
+    /// run it once per seed.
+    fn expand_extended(
+        &self,
+        attrs: &TokenStream,
+        config: &Config,
+        workers: TokenStream,
+    ) -> TokenStream {
+        let vis = &self.vis;
+        let mut sig = self.sig.clone();
+        sig.asyncness = None;
+        let body = &self.body;
+        let crate_path = &config.crate_path;
+        let paused = config.start_paused.unwrap_or(false);
+        let option = |v: Option<u64>| match v {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        };
+        let seed = option(config.seed);
+        let shuffle = option(config.shuffle);
+        quote! {
+            #attrs
+            #vis #sig {
+                #crate_path::__private::run_test_with(
+                    #crate_path::__private::TestConfig {
+                        workers: #workers,
+                        start_paused: #paused,
+                        seed: #seed,
+                        shuffle: #shuffle,
+                    },
+                    move || async move { #body },
+                )
             }
         }
     }

@@ -47,8 +47,8 @@
 #![warn(missing_docs)]
 
 mod async_fd;
-mod lookup;
 pub mod fs;
+mod lookup;
 pub mod process;
 mod reactor;
 mod server;

@@ -55,6 +55,8 @@ pub struct Runtime {
     monitor: Option<Monitor>,
     /// How long shutdown lets cancelled tasks run (`Builder::shutdown_grace`).
     grace: std::time::Duration,
+    /// The schedule's seed (`Builder::seed`).
+    seed: Option<u64>,
 }
 
 impl Runtime {
@@ -75,10 +77,11 @@ impl Runtime {
     /// Starts the threads of a runtime.
     fn start(builder: &Builder, num_workers: usize) -> io::Result<Runtime> {
         crate::introspect::install_sync_hooks();
+        let seed = builder.resolve_seed()?;
         let mut cores = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
         for index in 0..num_workers {
-            let (core, stealer) = worker::new_core(index);
+            let (core, stealer) = worker::new_core(index, seed, num_workers == 1);
             cores.push(core);
             remotes.push(Remote {
                 stealer,
@@ -110,6 +113,7 @@ impl Runtime {
             workers: Vec::with_capacity(num_workers),
             monitor: None,
             grace: builder.resolve_shutdown_grace()?,
+            seed,
         };
         if let Some(addr) = builder.resolve_monitor()? {
             rt.monitor = Some(Monitor::start(
@@ -155,6 +159,19 @@ impl Runtime {
     /// ```
     pub fn monitor_addr(&self) -> Option<std::net::SocketAddr> {
         self.monitor.as_ref().map(Monitor::addr)
+    }
+
+    /// The seed of the runtime's schedule ([`Builder::seed`] or
+    /// `CURIO_SEED`), if it has one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(1).seed(42).build().unwrap();
+    /// assert_eq!(rt.seed(), Some(42));
+    /// ```
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
     }
 
     /// The runtime's handle.

@@ -47,6 +47,9 @@ pub(crate) struct Core {
     is_searching: bool,
     /// State of the victim-picking generator.
     rand: u64,
+    /// With a seed and one worker: the ready tasks, run in a seeded
+    /// shuffle instead of from the LIFO slot and the queues.
+    seeded: Option<Vec<Notified>>,
 }
 
 /// The context of a worker thread.
@@ -70,8 +73,14 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerContext>) -> R) -> R {
     })
 }
 
-/// Creates the core and stealer of worker `index`.
-pub(crate) fn new_core(index: usize) -> (Box<Core>, queue::Stealer) {
+/// Creates the core and stealer of worker `index`; with a `seed`, victims
+/// are picked from it, and with one worker (`alone`) the ready tasks run in
+/// a seeded shuffle.
+pub(crate) fn new_core(
+    index: usize,
+    seed: Option<u64>,
+    alone: bool,
+) -> (Box<Core>, queue::Stealer) {
     let (run_queue, stealer) = queue::local();
     let core = Box::new(Core {
         index,
@@ -85,7 +94,8 @@ pub(crate) fn new_core(index: usize) -> (Box<Core>, queue::Stealer) {
         lifo_streak: 0,
         run_queue,
         is_searching: false,
-        rand: 0x9E37_79B9_7F4A_7C15 ^ ((index as u64 + 1) << 17),
+        rand: splitmix(seed.unwrap_or(0x9E37_79B9_7F4A_7C15) ^ ((index as u64 + 1) << 17)),
+        seeded: (seed.is_some() && alone).then(Vec::new),
     });
     (core, stealer)
 }
@@ -194,6 +204,11 @@ impl WorkerContext {
     fn steal(&self) -> Option<Notified> {
         let shared = &*self.shared;
         let mut core = self.core.borrow_mut();
+        if core.seeded.is_some() {
+            // A seeded worker takes every task through its shuffle
+            // (`next_seeded`), the injector's too.
+            return None;
+        }
         if !core.is_searching {
             if !shared.idle.transition_worker_to_searching() {
                 return None;
@@ -329,7 +344,9 @@ impl WorkerContext {
     /// Whether this worker's LIFO slot or local queue holds a task.
     fn has_local_work(&self) -> bool {
         let core = self.core.borrow();
-        core.lifo_slot.is_some() || core.run_queue.len() > 0
+        core.lifo_slot.is_some()
+            || core.run_queue.len() > 0
+            || core.seeded.as_ref().is_some_and(|r| !r.is_empty())
     }
 
     /// Schedules a task woken by code running on this worker: into the LIFO
@@ -340,6 +357,10 @@ impl WorkerContext {
             // destructor inside the scheduler); the injector always works.
             return self.shared.schedule_remote(task);
         };
+        if let Some(ready) = core.seeded.as_mut() {
+            ready.push(task);
+            return;
+        }
         let notify = if is_yield {
             // Work from outside (remote spawns, the reactor's and the
             // timer's wake-ups) goes ahead of a task that yields: a worker
@@ -382,6 +403,7 @@ impl Drop for Core {
         while let Some(task) = self.run_queue.pop() {
             drop(task);
         }
+        drop(self.seeded.take());
     }
 }
 
@@ -389,6 +411,9 @@ impl Core {
     /// The next task of this worker's own queues (and the injector).
     fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
         self.tick = self.tick.wrapping_add(1);
+        if self.seeded.is_some() {
+            return self.next_seeded(shared);
+        }
         if self.tick.wrapping_sub(self.checked_at_tick) >= self.interval {
             self.tune_interval();
             self.driver_due = true;
@@ -422,6 +447,27 @@ impl Core {
         shared
             .injector
             .steal_batch_with_limit_and_pop(&self.run_queue, limit)
+    }
+
+    /// The seeded shuffle (`Builder::seed`): every ready task, from the
+    /// injector too, is a candidate, and the generator picks which runs.
+    fn next_seeded(&mut self, shared: &Shared) -> Option<Notified> {
+        let mut ready = self.seeded.take().unwrap_or_default();
+        ready.extend(self.lifo_slot.take());
+        while let Some(task) = self.run_queue.pop() {
+            ready.push(task);
+        }
+        while let Some(task) = shared.injector.pop() {
+            ready.push(task);
+        }
+        let picked = if ready.is_empty() {
+            None
+        } else {
+            let i = (self.next_rand() % ready.len() as u64) as usize;
+            Some(ready.swap_remove(i))
+        };
+        self.seeded = Some(ready);
+        picked
     }
 
     /// How many tasks to move from the injector at once: a fair share of
@@ -467,4 +513,13 @@ impl Core {
         self.rand = x;
         x
     }
+}
+
+/// One step of splitmix64: spreads a seed over the whole word (xorshift
+/// must not start from zero).
+fn splitmix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) | 1
 }

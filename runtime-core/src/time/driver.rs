@@ -238,6 +238,14 @@ impl Driver {
             if state.shutdown {
                 return;
             }
+            if self.clock.is_paused() {
+                // A paused clock's timers fire on the thread that moves the
+                // clock (`advance`, `auto_advance`), so the order of the
+                // wake-ups does not depend on this thread's timing.
+                state.sleeping_until = u64::MAX;
+                state = self.cond.wait(state);
+                continue;
+            }
             state.sleeping_until = 0;
             let done = self.fire_round(&mut state, self.tick_now(), &mut fired);
             if !fired.is_empty() {
@@ -252,11 +260,6 @@ impl Driver {
                 continue;
             }
             state = match state.wheel.next_expiration() {
-                // A paused clock moves only when told (`clock_changed`).
-                Some(_) if self.clock.is_paused() => {
-                    state.sleeping_until = u64::MAX;
-                    self.cond.wait(state)
-                }
                 Some(tick) => {
                     state.sleeping_until = tick;
                     let at = self.start + Duration::from_millis(tick);
