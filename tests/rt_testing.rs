@@ -311,3 +311,64 @@ async fn a_group_race_on_the_virtual_clock() {
     assert_eq!(first, 100);
     assert_eq!(curio::clock() - t0, Duration::from_secs(100));
 }
+
+/// The monitor's Sleep column follows the paused clock: a task sleeping an
+/// hour shows exactly 3600.000 s left while the clock stands still (a
+/// blocking call in flight holds the jump back).
+#[test]
+fn the_monitor_shows_virtual_time() {
+    use std::io::{BufRead, BufReader, Write};
+    let rt = curio::Runtime::builder()
+        .workers(1)
+        .start_paused(true)
+        .monitor("127.0.0.1:0")
+        .build()
+        .unwrap();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel::<()>();
+    // The blocking call goes first, so the clock is held before anything
+    // sleeps.
+    let blocker = rt.spawn(async move {
+        curio::run_in_thread(move || {
+            started_tx.send(()).unwrap();
+            let _ = held.recv_timeout(Duration::from_secs(30));
+        })
+        .await
+    });
+    started.recv_timeout(Duration::from_secs(10)).unwrap();
+    let sleeper = curio::task::Builder::new()
+        .name("sleeper")
+        .spawn_on(rt.handle(), async {
+            curio::sleep(Duration::from_secs(3600)).await;
+        });
+    let mut conn = std::net::TcpStream::connect(rt.monitor_addr().unwrap()).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let row = loop {
+        conn.write_all(b"ps\n").unwrap();
+        let mut found = None;
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 {
+            if line.contains("sleeper") {
+                found = Some(line.clone());
+            }
+            if line.starts_with("curio >") || line.trim().is_empty() {
+                break;
+            }
+            line.clear();
+        }
+        match found {
+            Some(row) if row.contains("TIME_SLEEP") => break row,
+            _ => {
+                assert!(Instant::now() < deadline, "no sleeping row");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    };
+    assert!(row.contains("3600.000"), "{row}");
+    release.send(()).unwrap();
+    rt.block_on(blocker).unwrap();
+    rt.block_on(sleeper).unwrap();
+}

@@ -283,13 +283,10 @@ fn parse_id(arg: Option<&str>) -> Option<u64> {
     arg?.parse().ok()
 }
 
-/// Seconds from now until `deadline`, as curio prints them.
-fn remaining(deadline: Option<Instant>) -> String {
+/// Seconds from `now` until `deadline`, as curio prints them.
+fn remaining(deadline: Option<Instant>, now: Instant) -> String {
     match deadline {
-        Some(d) => format!(
-            "{:.3}",
-            d.saturating_duration_since(Instant::now()).as_secs_f64()
-        ),
+        Some(d) => format!("{:.3}", d.saturating_duration_since(now).as_secs_f64()),
         None => "None".to_owned(),
     }
 }
@@ -309,6 +306,8 @@ fn ps(handle: &Handle, out: &mut impl Write) -> io::Result<()> {
         out,
         "------ ------------ ---------- ------- ------- ------------------------------"
     )?;
+    // The runtime's clock, virtual while paused (`time::pause`).
+    let now = handle.shared().clock.now();
     for t in handle.tasks() {
         writeln!(
             out,
@@ -316,8 +315,8 @@ fn ps(handle: &Handle, out: &mut impl Write) -> io::Result<()> {
             t.id,
             t.state.name(),
             t.polls,
-            remaining(t.timeout),
-            remaining(t.sleep),
+            remaining(t.timeout, now),
+            remaining(t.sleep, now),
             label(&t)
         )?;
     }
