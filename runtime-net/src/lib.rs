@@ -11,7 +11,9 @@
 //! - [`SocketStream`]: curio's `readline` / `read_exactly` / `read_all` /
 //!   `writelines` over any socket, with a bounded line length;
 //! - [`open_connection`], [`tcp_server`], [`unix_server`], [`run_server`];
-//! - [`signal::SignalEvent`]: Unix signals delivered through the reactor.
+//! - [`signal::SignalEvent`]: Unix signals delivered through the reactor;
+//! - `hyper` (feature `hyper`): hyper 1.x's executor, timer and I/O traits
+//!   on curio.
 //!
 //! # Examples
 //!
@@ -36,9 +38,12 @@
 //! })
 //! .unwrap();
 //! ```
-#![forbid(unsafe_code)]
+// `unsafe` is allowed in one module only: `hyper::uninit` (see its docs).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod reactor;
 mod server;
 pub mod signal;
