@@ -223,7 +223,7 @@ pub fn parse_request(
         // `\n`, as Redis accepts).
         let Some(nl) = buf.iter().take(MAX_INLINE).position(|&b| b == b'\n') else {
             return if buf.len() >= MAX_INLINE {
-                Err(ProtocolError("Protocol error: too big inline request"))
+                Err(ProtocolError("ERR Protocol error: too big inline request"))
             } else {
                 Ok(None)
             };
@@ -243,13 +243,13 @@ pub fn parse_request(
         }
         return Ok(Some(nl + 1));
     }
-    let Some(end) = line_end(buf, 1, "Protocol error: invalid multibulk length")? else {
+    let Some(end) = line_end(buf, 1, "ERR Protocol error: invalid multibulk length")? else {
         return Ok(None);
     };
     let count = header_number(&buf[1..end])
-        .ok_or(ProtocolError("Protocol error: invalid multibulk length"))?;
+        .ok_or(ProtocolError("ERR Protocol error: invalid multibulk length"))?;
     if count > MAX_ARGS as i64 {
-        return Err(ProtocolError("Protocol error: invalid multibulk length"));
+        return Err(ProtocolError("ERR Protocol error: invalid multibulk length"));
     }
     let mut at = end + 2;
     for _ in 0..count.max(0) {
@@ -257,20 +257,20 @@ pub fn parse_request(
             return Ok(None);
         }
         if buf[at] != b'$' {
-            return Err(ProtocolError("Protocol error: expected '$'"));
+            return Err(ProtocolError("ERR Protocol error: expected '$'"));
         }
-        let Some(end) = line_end(buf, at + 1, "Protocol error: invalid bulk length")? else {
+        let Some(end) = line_end(buf, at + 1, "ERR Protocol error: invalid bulk length")? else {
             return Ok(None);
         };
         let len = header_number(&buf[at + 1..end])
             .filter(|n| (0..=MAX_BULK as i64).contains(n))
-            .ok_or(ProtocolError("Protocol error: invalid bulk length"))? as usize;
+            .ok_or(ProtocolError("ERR Protocol error: invalid bulk length"))? as usize;
         let start = end + 2;
         if buf.len() < start + len + 2 {
             return Ok(None);
         }
         if &buf[start + len..start + len + 2] != b"\r\n" {
-            return Err(ProtocolError("Protocol error: bulk string not ended by CRLF"));
+            return Err(ProtocolError("ERR Protocol error: bulk string not ended by CRLF"));
         }
         args.push((start, start + len));
         at = start + len + 2;
