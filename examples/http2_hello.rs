@@ -99,7 +99,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let port: u16 = port.parse()?;
     curio::run(async move {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-        println!("Serving HTTP/2 (h2c) on {} (Ctrl-C stops)", listener.local_addr()?);
+        println!(
+            "Serving HTTP/2 (h2c) on {} (Ctrl-C stops)",
+            listener.local_addr()?
+        );
         let ctrl_c = curio::signal::SignalEvent::new(&[curio::signal::SIGINT])?;
         let mut server = curio::spawn(serve(listener));
         ctrl_c.wait().await?;

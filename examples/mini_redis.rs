@@ -130,13 +130,16 @@ struct Subscriber {
     lagged: AtomicBool,
 }
 
+/// Channel → (subscriber id, subscriber).
+type Channels = HashMap<Vec<u8>, Vec<(u64, Arc<Subscriber>)>>;
+
 /// State shared by every connection.
 #[derive(Default)]
 struct Shared {
     /// The keyspace.
     keys: Mutex<Keys>,
     /// Channel → (subscriber id, subscriber).
-    channels: Mutex<HashMap<Vec<u8>, Vec<(u64, Arc<Subscriber>)>>>,
+    channels: Mutex<Channels>,
     /// The next subscriber id.
     next_id: AtomicU64,
 }
@@ -228,7 +231,11 @@ pub fn parse_request(
                 Ok(None)
             };
         };
-        let line_len = if nl > 0 && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
+        let line_len = if nl > 0 && buf[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
         let mut i = 0;
         while i < line_len {
             if buf[i].is_ascii_whitespace() {
@@ -246,10 +253,13 @@ pub fn parse_request(
     let Some(end) = line_end(buf, 1, "ERR Protocol error: invalid multibulk length")? else {
         return Ok(None);
     };
-    let count = header_number(&buf[1..end])
-        .ok_or(ProtocolError("ERR Protocol error: invalid multibulk length"))?;
+    let count = header_number(&buf[1..end]).ok_or(ProtocolError(
+        "ERR Protocol error: invalid multibulk length",
+    ))?;
     if count > MAX_ARGS as i64 {
-        return Err(ProtocolError("ERR Protocol error: invalid multibulk length"));
+        return Err(ProtocolError(
+            "ERR Protocol error: invalid multibulk length",
+        ));
     }
     let mut at = end + 2;
     for _ in 0..count.max(0) {
@@ -264,13 +274,16 @@ pub fn parse_request(
         };
         let len = header_number(&buf[at + 1..end])
             .filter(|n| (0..=MAX_BULK as i64).contains(n))
-            .ok_or(ProtocolError("ERR Protocol error: invalid bulk length"))? as usize;
+            .ok_or(ProtocolError("ERR Protocol error: invalid bulk length"))?
+            as usize;
         let start = end + 2;
         if buf.len() < start + len + 2 {
             return Ok(None);
         }
         if &buf[start + len..start + len + 2] != b"\r\n" {
-            return Err(ProtocolError("ERR Protocol error: bulk string not ended by CRLF"));
+            return Err(ProtocolError(
+                "ERR Protocol error: bulk string not ended by CRLF",
+            ));
         }
         args.push((start, start + len));
         at = start + len + 2;
@@ -449,12 +462,18 @@ fn execute(shared: &Shared, args: &[&[u8]], subscribed: bool, out: &mut Vec<u8>)
         _ => {
             let mut msg = format!(
                 "ERR unknown command '{}', with args beginning with:",
-                String::from_utf8_lossy(&name).chars().take(64).collect::<String>()
+                String::from_utf8_lossy(&name)
+                    .chars()
+                    .take(64)
+                    .collect::<String>()
             );
             for arg in rest.iter().take(4) {
                 msg.push_str(&format!(
                     " '{}'",
-                    String::from_utf8_lossy(arg).chars().take(64).collect::<String>()
+                    String::from_utf8_lossy(arg)
+                        .chars()
+                        .take(64)
+                        .collect::<String>()
                 ));
             }
             reply::error(out, &msg.replace(['\r', '\n'], " "));
@@ -525,7 +544,10 @@ impl ReadBuf {
                 // bound it (MAX_BULK per argument).
                 let bigger = (self.buf.len() * 2).min(2 * MAX_BULK + MAX_INLINE);
                 if bigger == self.buf.len() {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "request too big"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "request too big",
+                    ));
                 }
                 self.buf.resize(bigger, 0);
             }
@@ -717,8 +739,10 @@ async fn serve_subscriber(
                         let mut current = r_current.lock().unwrap();
                         let before = current.clone();
                         unsubscribe_replies(&mut out, &channels, &mut current);
-                        let left: Vec<_> =
-                            before.into_iter().filter(|c| !current.contains(c)).collect();
+                        let left: Vec<_> = before
+                            .into_iter()
+                            .filter(|c| !current.contains(c))
+                            .collect();
                         leave(&r_shared, id, &left);
                     }
                     Ok(Effect::Quit) | Err(_) => {
@@ -967,7 +991,10 @@ pub fn self_check(addr: SocketAddr) -> io::Result<usize> {
         expect(c.read_reply()?, Reply::Int(i))?;
     }
     // Expiry: gone within a deadline.
-    expect(c.call(&["SET", "e", "x", "PX", "20"])?, Reply::Simple("OK".into()))?;
+    expect(
+        c.call(&["SET", "e", "x", "PX", "20"])?,
+        Reply::Simple("OK".into()),
+    )?;
     let deadline = Instant::now() + Duration::from_secs(5);
     while c.call(&["GET", "e"])? != Reply::Bulk(None) {
         if Instant::now() > deadline {
@@ -977,10 +1004,18 @@ pub fn self_check(addr: SocketAddr) -> io::Result<usize> {
     }
     // Pub/sub.
     let mut sub = Client::connect(addr)?;
-    let confirm = Reply::Array(vec![Reply::bulk("subscribe"), Reply::bulk("news"), Reply::Int(1)]);
+    let confirm = Reply::Array(vec![
+        Reply::bulk("subscribe"),
+        Reply::bulk("news"),
+        Reply::Int(1),
+    ]);
     expect(sub.call(&["SUBSCRIBE", "news"])?, confirm)?;
     expect(c.call(&["PUBLISH", "news", "hello"])?, Reply::Int(1))?;
-    let message = Reply::Array(vec![Reply::bulk("message"), Reply::bulk("news"), Reply::bulk("hello")]);
+    let message = Reply::Array(vec![
+        Reply::bulk("message"),
+        Reply::bulk("news"),
+        Reply::bulk("hello"),
+    ]);
     expect(sub.read_reply()?, message)?;
     Ok(checks)
 }

@@ -26,8 +26,8 @@ pub const SERVER_NAME: &str = "localhost";
 /// nothing else).
 pub fn configs() -> io::Result<(Arc<ServerConfig>, Arc<ClientConfig>)> {
     let other = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
-    let made = rcgen::generate_simple_self_signed(vec![SERVER_NAME.to_owned()])
-        .map_err(|e| other(&e))?;
+    let made =
+        rcgen::generate_simple_self_signed(vec![SERVER_NAME.to_owned()]).map_err(|e| other(&e))?;
     let cert: CertificateDer<'static> = made.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(made.key_pair.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());

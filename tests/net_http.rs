@@ -36,7 +36,9 @@ async fn serve_http1(listener: TcpListener, header_timeout: Duration) -> io::Res
         let (stream, _) = listener.accept().await?;
         curio::spawn(async move {
             let mut http1 = hyper::server::conn::http1::Builder::new();
-            http1.timer(Timer::new()).header_read_timeout(header_timeout);
+            http1
+                .timer(Timer::new())
+                .header_read_timeout(header_timeout);
             let _ = http1
                 .serve_connection(Io::new(stream), hyper::service::service_fn(echo_path))
                 .await;
@@ -198,7 +200,10 @@ fn a_head_trickling_in_slower_than_the_header_read_timeout_is_cut_off() {
         .await;
         server.cancel().await;
         let after = outcome?;
-        assert!(after >= timeout, "cut off after {after:?}, before the timeout");
+        assert!(
+            after >= timeout,
+            "cut off after {after:?}, before the timeout"
+        );
         assert!(
             after < timeout * 10,
             "cut off only after {after:?} (timeout {timeout:?})"
@@ -339,7 +344,10 @@ fn io_over_a_unix_stream_serves_http1() {
                 .header("host", "x")
                 .body(Full::<Bytes>::default())
                 .expect("request");
-            let response = sender.send_request(request).await.map_err(io::Error::other)?;
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(io::Error::other)?;
             let body = response
                 .into_body()
                 .collect()

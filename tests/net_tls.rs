@@ -27,7 +27,11 @@ fn tls_echo_round_trip() {
         .expect("the TLS round trips took over 20 s")?;
         assert_eq!(echoes.len(), sent.len());
         for (echo, message) in echoes.iter().zip(&sent) {
-            assert!(echo == message, "echo of a {}-byte message differs", message.len());
+            assert!(
+                echo == message,
+                "echo of a {}-byte message differs",
+                message.len()
+            );
         }
         server.cancel().await;
         io::Result::Ok(())

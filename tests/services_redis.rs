@@ -28,7 +28,10 @@ fn redis_commands_answer_like_redis() {
     let mut c = Client::connect(server.addr()).expect("connect");
     assert_eq!(c.call(&["PING"]).unwrap(), Reply::Simple("PONG".into()));
     assert_eq!(c.call(&["PING", "hi"]).unwrap(), Reply::bulk("hi"));
-    assert_eq!(c.call(&["ECHO", "a b\r\nc"]).unwrap(), Reply::bulk("a b\r\nc"));
+    assert_eq!(
+        c.call(&["ECHO", "a b\r\nc"]).unwrap(),
+        Reply::bulk("a b\r\nc")
+    );
     assert_eq!(c.call(&["GET", "k"]).unwrap(), Reply::Bulk(None));
     assert_eq!(c.call(&["SET", "k", "v1"]).unwrap(), ok());
     assert_eq!(c.call(&["set", "k", "v2"]).unwrap(), ok());
@@ -37,11 +40,15 @@ fn redis_commands_answer_like_redis() {
     assert_eq!(c.call(&["INCR", "n"]).unwrap(), Reply::Int(2));
     assert_eq!(c.call(&["SET", "m", "-10"]).unwrap(), ok());
     assert_eq!(c.call(&["INCR", "m"]).unwrap(), Reply::Int(-9));
-    assert_eq!(c.call(&["DEL", "k", "n", "m", "absent"]).unwrap(), Reply::Int(3));
+    assert_eq!(
+        c.call(&["DEL", "k", "n", "m", "absent"]).unwrap(),
+        Reply::Int(3)
+    );
     assert_eq!(c.call(&["GET", "k"]).unwrap(), Reply::Bulk(None));
     // Binary-safe values.
     let value: Vec<u8> = (0..=255u8).collect();
-    c.send_raw(&Client::encode(&[b"SET", b"bin", &value])).unwrap();
+    c.send_raw(&Client::encode(&[b"SET", b"bin", &value]))
+        .unwrap();
     assert_eq!(c.read_reply().unwrap(), ok());
     c.send_raw(&Client::encode(&[b"GET", b"bin"])).unwrap();
     assert_eq!(c.read_reply().unwrap(), Reply::Bulk(Some(value)));
@@ -87,13 +94,19 @@ fn redis_keys_expire_after_ex_and_px() {
         match c.call(&["GET", "short"]).unwrap() {
             Reply::Bulk(None) => break,
             Reply::Bulk(Some(_)) => {
-                assert!(Instant::now() < deadline, "PX 50 key still there after 10 s")
+                assert!(
+                    Instant::now() < deadline,
+                    "PX 50 key still there after 10 s"
+                )
             }
             other => panic!("GET: {other:?}"),
         }
         std::thread::yield_now();
     }
-    assert!(set_at.elapsed() >= Duration::from_millis(50), "expired early");
+    assert!(
+        set_at.elapsed() >= Duration::from_millis(50),
+        "expired early"
+    );
     assert_eq!(c.call(&["GET", "long"]).unwrap(), Reply::bulk("x"));
     // SET without EX clears the expiry.
     assert_eq!(c.call(&["SET", "kept", "x", "PX", "50"]).unwrap(), ok());
@@ -103,13 +116,29 @@ fn redis_keys_expire_after_ex_and_px() {
         assert_eq!(c.call(&["GET", "kept"]).unwrap(), Reply::bulk("y"));
     }
     // Bad expiries.
-    assert!(is_error(&c.call(&["SET", "k", "v", "EX", "0"]).unwrap(), "ERR invalid expire"));
-    assert!(is_error(&c.call(&["SET", "k", "v", "PX", "-5"]).unwrap(), "ERR invalid expire"));
-    assert!(is_error(&c.call(&["SET", "k", "v", "EX", "soon"]).unwrap(), "ERR invalid expire"));
-    assert!(is_error(&c.call(&["SET", "k", "v", "EX"]).unwrap(), "ERR syntax error"));
-    assert!(is_error(&c.call(&["SET", "k", "v", "NOPE", "1"]).unwrap(), "ERR syntax error"));
     assert!(is_error(
-        &c.call(&["SET", "k", "v", "EX", "99999999999999999999"]).unwrap(),
+        &c.call(&["SET", "k", "v", "EX", "0"]).unwrap(),
+        "ERR invalid expire"
+    ));
+    assert!(is_error(
+        &c.call(&["SET", "k", "v", "PX", "-5"]).unwrap(),
+        "ERR invalid expire"
+    ));
+    assert!(is_error(
+        &c.call(&["SET", "k", "v", "EX", "soon"]).unwrap(),
+        "ERR invalid expire"
+    ));
+    assert!(is_error(
+        &c.call(&["SET", "k", "v", "EX"]).unwrap(),
+        "ERR syntax error"
+    ));
+    assert!(is_error(
+        &c.call(&["SET", "k", "v", "NOPE", "1"]).unwrap(),
+        "ERR syntax error"
+    ));
+    assert!(is_error(
+        &c.call(&["SET", "k", "v", "EX", "99999999999999999999"])
+            .unwrap(),
         "ERR invalid expire"
     ));
 }
@@ -127,7 +156,11 @@ fn redis_publish_reaches_every_subscriber_in_order() {
         let second = s.read_reply().unwrap();
         assert_eq!(
             reply,
-            Reply::Array(vec![Reply::bulk("subscribe"), Reply::bulk("news"), Reply::Int(1)])
+            Reply::Array(vec![
+                Reply::bulk("subscribe"),
+                Reply::bulk("news"),
+                Reply::Int(1)
+            ])
         );
         assert_eq!(
             second,
@@ -139,11 +172,19 @@ fn redis_publish_reaches_every_subscriber_in_order() {
         );
     }
     for n in 0..50 {
-        let reply = publisher.call(&["PUBLISH", "news", &format!("m{n}")]).unwrap();
+        let reply = publisher
+            .call(&["PUBLISH", "news", &format!("m{n}")])
+            .unwrap();
         assert_eq!(reply, Reply::Int(3));
     }
-    assert_eq!(publisher.call(&["PUBLISH", "own1", "just you"]).unwrap(), Reply::Int(1));
-    assert_eq!(publisher.call(&["PUBLISH", "nobody", "x"]).unwrap(), Reply::Int(0));
+    assert_eq!(
+        publisher.call(&["PUBLISH", "own1", "just you"]).unwrap(),
+        Reply::Int(1)
+    );
+    assert_eq!(
+        publisher.call(&["PUBLISH", "nobody", "x"]).unwrap(),
+        Reply::Int(0)
+    );
     for s in subs.iter_mut() {
         for n in 0..50 {
             let message = Reply::Array(vec![
@@ -157,22 +198,40 @@ fn redis_publish_reaches_every_subscriber_in_order() {
     let own = subs[1].read_reply().unwrap();
     assert_eq!(
         own,
-        Reply::Array(vec![Reply::bulk("message"), Reply::bulk("own1"), Reply::bulk("just you")])
+        Reply::Array(vec![
+            Reply::bulk("message"),
+            Reply::bulk("own1"),
+            Reply::bulk("just you")
+        ])
     );
     // Subscribed: only pub/sub commands and PING.
-    assert!(is_error(&subs[0].call(&["GET", "k"]).unwrap(), "ERR Can't execute 'get'"));
+    assert!(is_error(
+        &subs[0].call(&["GET", "k"]).unwrap(),
+        "ERR Can't execute 'get'"
+    ));
     let pong = subs[0].call(&["PING"]).unwrap();
-    assert_eq!(pong, Reply::Array(vec![Reply::bulk("pong"), Reply::bulk("")]));
+    assert_eq!(
+        pong,
+        Reply::Array(vec![Reply::bulk("pong"), Reply::bulk("")])
+    );
     // Unsubscribing from everything makes it an ordinary client again.
     let first = subs[0].call(&["UNSUBSCRIBE"]).unwrap();
     let second = subs[0].read_reply().unwrap();
     assert_eq!(
         first,
-        Reply::Array(vec![Reply::bulk("unsubscribe"), Reply::bulk("news"), Reply::Int(1)])
+        Reply::Array(vec![
+            Reply::bulk("unsubscribe"),
+            Reply::bulk("news"),
+            Reply::Int(1)
+        ])
     );
     assert_eq!(
         second,
-        Reply::Array(vec![Reply::bulk("unsubscribe"), Reply::bulk("own0"), Reply::Int(0)])
+        Reply::Array(vec![
+            Reply::bulk("unsubscribe"),
+            Reply::bulk("own0"),
+            Reply::Int(0)
+        ])
     );
     assert_eq!(subs[0].call(&["SET", "k", "v"]).unwrap(), ok());
     // A closed subscriber is dropped from its channels.
@@ -204,18 +263,45 @@ fn redis_bad_input_gets_errors_never_a_panic_or_hang() {
     let server = Server::start(2).expect("server");
     let mut c = Client::connect(server.addr()).expect("connect");
     // Command errors: a reply, and the connection goes on.
-    assert!(is_error(&c.call(&["NOSUCH", "a"]).unwrap(), "ERR unknown command"));
-    assert!(is_error(&c.call(&["GET"]).unwrap(), "ERR wrong number of arguments"));
-    assert!(is_error(&c.call(&["GET", "a", "b"]).unwrap(), "ERR wrong number"));
-    assert!(is_error(&c.call(&["SET", "k"]).unwrap(), "ERR wrong number"));
+    assert!(is_error(
+        &c.call(&["NOSUCH", "a"]).unwrap(),
+        "ERR unknown command"
+    ));
+    assert!(is_error(
+        &c.call(&["GET"]).unwrap(),
+        "ERR wrong number of arguments"
+    ));
+    assert!(is_error(
+        &c.call(&["GET", "a", "b"]).unwrap(),
+        "ERR wrong number"
+    ));
+    assert!(is_error(
+        &c.call(&["SET", "k"]).unwrap(),
+        "ERR wrong number"
+    ));
     assert!(is_error(&c.call(&["DEL"]).unwrap(), "ERR wrong number"));
     assert!(is_error(&c.call(&["ECHO"]).unwrap(), "ERR wrong number"));
-    assert!(is_error(&c.call(&["PUBLISH", "c"]).unwrap(), "ERR wrong number"));
-    assert!(is_error(&c.call(&["SUBSCRIBE"]).unwrap(), "ERR wrong number"));
+    assert!(is_error(
+        &c.call(&["PUBLISH", "c"]).unwrap(),
+        "ERR wrong number"
+    ));
+    assert!(is_error(
+        &c.call(&["SUBSCRIBE"]).unwrap(),
+        "ERR wrong number"
+    ));
     assert_eq!(c.call(&["SET", "s", "text"]).unwrap(), ok());
-    assert!(is_error(&c.call(&["INCR", "s"]).unwrap(), "ERR value is not an integer"));
-    assert_eq!(c.call(&["SET", "max", &i64::MAX.to_string()]).unwrap(), ok());
-    assert!(is_error(&c.call(&["INCR", "max"]).unwrap(), "ERR increment or decrement would overflow"));
+    assert!(is_error(
+        &c.call(&["INCR", "s"]).unwrap(),
+        "ERR value is not an integer"
+    ));
+    assert_eq!(
+        c.call(&["SET", "max", &i64::MAX.to_string()]).unwrap(),
+        ok()
+    );
+    assert!(is_error(
+        &c.call(&["INCR", "max"]).unwrap(),
+        "ERR increment or decrement would overflow"
+    ));
     assert_eq!(c.call(&["PING"]).unwrap(), Reply::Simple("PONG".into()));
 
     // Protocol errors: an error reply, then the server closes.
@@ -336,7 +422,16 @@ fn redis_cli_talks_to_mini_redis() {
     // A subscriber through redis-cli receives a publish (under `timeout`,
     // so a missing message fails the test instead of hanging it).
     let mut sub = Command::new("timeout")
-        .args(["15", cli, "-h", "127.0.0.1", "-p", &port, "SUBSCRIBE", "cli-news"])
+        .args([
+            "15",
+            cli,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "SUBSCRIBE",
+            "cli-news",
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("redis-cli SUBSCRIBE");
@@ -351,7 +446,11 @@ fn redis_cli_talks_to_mini_redis() {
     while !String::from_utf8_lossy(&seen).contains("from curio") {
         assert!(Instant::now() < deadline, "message not shown: {seen:?}");
         let n = stdout.read(&mut chunk).unwrap();
-        assert!(n > 0, "redis-cli ended: {:?}", String::from_utf8_lossy(&seen));
+        assert!(
+            n > 0,
+            "redis-cli ended: {:?}",
+            String::from_utf8_lossy(&seen)
+        );
         seen.extend_from_slice(&chunk[..n]);
     }
     // Stopping the server closes the connection, which ends redis-cli.
