@@ -60,7 +60,9 @@ pub async fn serve_connection(stream: TcpStream, stop: Arc<Event>) -> hyper::Res
 /// Accepts connections until `stop` is set, serving each in its own task;
 /// then waits for the connections to finish their requests and close.
 pub async fn serve(listener: TcpListener, stop: Arc<Event>) -> io::Result<()> {
-    let connections = curio::TaskGroup::<()>::with_wait(curio::Wait::All);
+    // The live connections' tasks (finished ones are dropped at each
+    // accept, so a long-running server does not accumulate them).
+    let mut connections: Vec<curio::Task<()>> = Vec::new();
     loop {
         let accepted = match select(pin!(listener.accept()), pin!(stop.wait())).await {
             Either::Left((accepted, _)) => accepted?,
@@ -68,13 +70,17 @@ pub async fn serve(listener: TcpListener, stop: Arc<Event>) -> io::Result<()> {
         };
         let (stream, _) = accepted;
         let stop = stop.clone();
-        connections.spawn(async move {
+        connections.retain(|c| !c.is_finished());
+        connections.push(curio::spawn(async move {
             if let Err(e) = serve_connection(stream, stop).await {
                 eprintln!("http_hello: connection error: {e}");
             }
-        });
+        }));
     }
-    connections.join().await;
+    for connection in connections {
+        // A connection task that panicked has already been reported.
+        let _ = connection.await;
+    }
     Ok(())
 }
 

@@ -495,6 +495,9 @@ fn publish(shared: &Shared, channel: &[u8], message: &[u8]) -> i64 {
     let channels = shared.channels.lock().unwrap();
     let mut delivered = 0;
     for (_, subscriber) in channels.get(channel).into_iter().flatten() {
+        // ORDERING: Relaxed; the flag publishes no other memory. Its
+        // partner is the writer task's load, which only needs to see it
+        // eventually (it drains a full queue first).
         if subscriber.lagged.load(Ordering::Relaxed) {
             continue;
         }
@@ -502,6 +505,8 @@ fn publish(shared: &Shared, channel: &[u8], message: &[u8]) -> i64 {
             Ok(()) => delivered += 1,
             // Its writer is busy with a full queue: it sees the flag after
             // its next `get` and closes the connection.
+            // ORDERING: Relaxed, as the load above: pairs with the writer
+            // task's load of `lagged`.
             Err(_) => subscriber.lagged.store(true, Ordering::Relaxed),
         }
     }
@@ -691,6 +696,8 @@ async fn serve_subscriber(
                     None
                 };
             }
+            // ORDERING: Relaxed; pairs with the store in `publish`, and
+            // only stops this connection (no memory is published with it).
             if w_me.lagged.load(Ordering::Relaxed) {
                 return Err(io::Error::other("subscriber too slow: disconnected"));
             }
