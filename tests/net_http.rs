@@ -363,3 +363,114 @@ fn io_over_a_unix_stream_serves_http1() {
     })
     .unwrap();
 }
+
+#[test]
+fn io_over_another_futures_io_stream_serves_http1() {
+    // `SocketStream` is not one of curio's sockets to `Io`: this takes the
+    // zeroed-buffer read path and the stream's own writes.
+    curio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = curio::spawn(async move {
+            let (stream, _) = listener.accept().await?;
+            hyper::server::conn::http1::Builder::new()
+                .timer(Timer::new())
+                .serve_connection(
+                    Io::new(stream.into_stream()),
+                    hyper::service::service_fn(echo_path),
+                )
+                .await
+                .map_err(io::Error::other)
+        });
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(Io::new(TcpStream::connect(addr).await?))
+                .await
+                .map_err(io::Error::other)?;
+        curio::spawn(conn);
+        // A long path: the request head spans several reads of the
+        // zeroed path's 16 KiB at most.
+        let long = "a".repeat(40 * 1024);
+        for path in ["/x".to_owned(), format!("/{long}")] {
+            let request = Request::get(path.as_str())
+                .header("host", "x")
+                .body(Full::<Bytes>::default())
+                .expect("request");
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(io::Error::other)?;
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(io::Error::other)?;
+            assert_eq!(body.to_bytes(), path.as_bytes());
+        }
+        drop(sender);
+        curio::timeout_after(LIMIT, server)
+            .await
+            .expect("server connection did not end")
+            .expect("server task")
+    })
+    .unwrap();
+}
+
+/// A stream that claims to have read more than it was given.
+struct Liar;
+
+impl futures::io::AsyncRead for Liar {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        buf.fill(b'!');
+        std::task::Poll::Ready(Ok(usize::MAX))
+    }
+}
+
+impl futures::io::AsyncWrite for Liar {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn a_stream_that_overstates_a_read_fills_only_what_it_was_given() {
+    use hyper::rt::{Read as _, ReadBuf};
+    let mut io = Io::new(Liar);
+    let mut raw = [std::mem::MaybeUninit::<u8>::uninit(); 100];
+    let mut buf = ReadBuf::uninit(&mut raw);
+    let waker = futures::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let polled = std::pin::Pin::new(&mut io).poll_read(&mut cx, buf.unfilled());
+    assert!(matches!(polled, std::task::Poll::Ready(Ok(()))));
+    assert_eq!(buf.filled(), &[b'!'; 100][..]);
+}
+
+#[test]
+fn the_adapters_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Executor>();
+    send_sync::<Timer>();
+    send_sync::<Io<TcpStream>>();
+    send_sync::<Io<curio::net::UnixStream>>();
+}
