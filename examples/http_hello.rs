@@ -1,118 +1,87 @@
-//! HTTP/1.1 "Hello, world" served by hyper 1.x on curio.
+//! HTTP/1.1 "Hello, world" served by hyper 1.x on curio, through
+//! `curio::hyper` (feature `hyper`): no glue code here.
 //!
-//! hyper is runtime-agnostic: it needs an executor to spawn on and a
-//! socket that implements its own `rt::Read`/`rt::Write` traits. Both
-//! adapters live in this file ([`CurioExecutor`], [`HyperIo`]); curio itself
-//! has no hyper dependency.
+//! Each connection runs hyper's HTTP/1 connection driver in its own task,
+//! with curio's timer (so a client that sends its request head slower than
+//! [`HEADER_READ_TIMEOUT`] is cut off) and a graceful shutdown: when the
+//! server stops, a connection finishes the request it is answering and
+//! closes.
 //!
 //! `cargo run --release --example http_hello -- 8080` serves on
 //! 127.0.0.1:8080 until Ctrl-C (try `curl http://127.0.0.1:8080/`). Without
 //! a port it runs a self-test: it serves on a free loopback port, sends
 //! requests over a few keep-alive connections from a plain std client,
-//! checks every response and exits.
+//! checks every response, stops the server gracefully and exits.
 
 use bytes::Bytes;
+use curio::hyper::{Io, Timer};
 use curio::net::{TcpListener, TcpStream};
+use curio::sync::Event;
+use futures::future::{select, Either};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper::{Request, Response};
 use std::convert::Infallible;
-use std::future::Future;
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// The body every request gets.
 pub const BODY: &[u8] = b"Hello, world!\n";
 
-/// hyper's executor on curio: every future becomes a detached curio task.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CurioExecutor;
-
-impl<F> hyper::rt::Executor<F> for CurioExecutor
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    fn execute(&self, fut: F) {
-        // Dropping a curio task handle detaches the task.
-        drop(curio::spawn(fut));
-    }
-}
-
-/// A curio TCP stream seen through hyper's I/O traits.
-#[derive(Debug)]
-pub struct HyperIo(pub TcpStream);
-
-/// Bytes read per `poll_read` at most (through a stack buffer, so no
-/// unsafe access to hyper's uninitialised buffer is needed).
-const READ_CHUNK: usize = 8192;
-
-impl Read for HyperIo {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        let mut chunk = [0u8; READ_CHUNK];
-        let want = buf.remaining().min(READ_CHUNK);
-        match self.0.poll_read(cx, &mut chunk[..want]) {
-            Poll::Ready(Ok(n)) => {
-                buf.put_slice(&chunk[..n]);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl Write for HyperIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Writes go straight to the socket: nothing is buffered here.
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match futures::io::AsyncWrite::poll_close(Pin::new(&mut self.get_mut().0), cx) {
-            // The peer reset the connection first (a load generator closing
-            // with a request in flight): there is nothing left to shut down.
-            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            other => other,
-        }
-    }
-}
+/// How long a client may take to send a request head.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The service: "Hello, world!" for any request.
 async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     Ok(Response::new(Full::new(Bytes::from_static(BODY))))
 }
 
-/// Accepts connections forever, serving each with hyper's HTTP/1.1
-/// connection driver in its own task.
-pub async fn serve(listener: TcpListener) -> io::Result<()> {
-    let executor = CurioExecutor;
+/// Serves one connection until the client closes it or `stop` is set; on
+/// `stop`, the request in progress is answered first (graceful shutdown).
+pub async fn serve_connection(stream: TcpStream, stop: Arc<Event>) -> hyper::Result<()> {
+    let _ = stream.set_nodelay(true);
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(Timer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let mut conn = pin!(http1.serve_connection(Io::new(stream), hyper::service::service_fn(hello)));
+    match select(conn.as_mut(), pin!(stop.wait())).await {
+        Either::Left((done, _)) => done,
+        Either::Right(((), _)) => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    }
+}
+
+/// Accepts connections until `stop` is set, serving each in its own task;
+/// then waits for the connections to finish their requests and close.
+pub async fn serve(listener: TcpListener, stop: Arc<Event>) -> io::Result<()> {
+    // The live connections' tasks (finished ones are dropped at each
+    // accept, so a long-running server does not accumulate them).
+    let mut connections: Vec<curio::Task<()>> = Vec::new();
     loop {
-        let (stream, _) = listener.accept().await?;
-        let _ = stream.set_nodelay(true);
-        let conn = hyper::server::conn::http1::Builder::new()
-            .serve_connection(HyperIo(stream), hyper::service::service_fn(hello));
-        hyper::rt::Executor::execute(&executor, async move {
-            if let Err(e) = conn.await {
+        let accepted = match select(pin!(listener.accept()), pin!(stop.wait())).await {
+            Either::Left((accepted, _)) => accepted?,
+            Either::Right(_) => break,
+        };
+        let (stream, _) = accepted;
+        let stop = stop.clone();
+        connections.retain(|c| !c.is_finished());
+        connections.push(curio::spawn(async move {
+            if let Err(e) = serve_connection(stream, stop).await {
                 eprintln!("http_hello: connection error: {e}");
             }
-        });
+        }));
     }
+    for connection in connections {
+        // A connection task that panicked has already been reported.
+        let _ = connection.await;
+    }
+    Ok(())
 }
 
 /// Sends `requests` GET requests over one keep-alive connection and checks
@@ -120,7 +89,7 @@ pub async fn serve(listener: TcpListener) -> io::Result<()> {
 fn client(addr: SocketAddr, requests: usize) -> io::Result<()> {
     let mut out = std::net::TcpStream::connect(addr)?;
     out.set_nodelay(true)?;
-    out.set_read_timeout(Some(std::time::Duration::from_secs(20)))?;
+    out.set_read_timeout(Some(Duration::from_secs(20)))?;
     let mut back = BufReader::new(out.try_clone()?);
     let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
     for _ in 0..requests {
@@ -156,13 +125,15 @@ fn client(addr: SocketAddr, requests: usize) -> io::Result<()> {
 }
 
 /// Serves on a free loopback port, sends `connections` × `requests`
-/// requests from std threads (keep-alive), checks every response, stops
-/// the server and gives the number of good responses.
+/// requests from std threads (keep-alive, the connections left open),
+/// checks every response, stops the server gracefully and gives the number
+/// of good responses.
 pub fn self_test(connections: usize, requests: usize) -> io::Result<usize> {
     curio::run(async move {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let mut server = curio::spawn(serve(listener));
+        let stop = Arc::new(Event::new());
+        let server = curio::spawn(serve(listener, stop.clone()));
         let checked = curio::run_in_thread(move || {
             let clients: Vec<_> = (0..connections)
                 .map(|_| std::thread::spawn(move || client(addr, requests)))
@@ -175,7 +146,15 @@ pub fn self_test(connections: usize, requests: usize) -> io::Result<usize> {
             io::Result::Ok(ok)
         })
         .await;
-        server.cancel().await;
+        // Graceful: the idle keep-alive connections close and `serve`
+        // returns once every one has.
+        stop.set();
+        let stopped = curio::timeout_after(Duration::from_secs(10), server).await;
+        match stopped {
+            Ok(Ok(result)) => result?,
+            Ok(Err(e)) => return Err(io::Error::other(format!("server task: {e}"))),
+            Err(_) => return Err(io::Error::other("graceful shutdown took over 10 s")),
+        }
         checked
     })
 }
@@ -185,7 +164,8 @@ fn main() -> io::Result<()> {
     let Some(port) = std::env::args().nth(1) else {
         let ok = self_test(4, 250)?;
         println!(
-            "self-test: {ok} requests answered \"Hello, world!\" over 4 keep-alive connections"
+            "self-test: {ok} requests answered \"Hello, world!\" over 4 keep-alive connections, \
+             then a graceful shutdown"
         );
         return Ok(());
     };
@@ -199,10 +179,13 @@ fn main() -> io::Result<()> {
             listener.local_addr()?
         );
         let ctrl_c = curio::signal::SignalEvent::new(&[curio::signal::SIGINT])?;
-        let mut server = curio::spawn(serve(listener));
+        let stop = Arc::new(Event::new());
+        let server = curio::spawn(serve(listener, stop.clone()));
         ctrl_c.wait().await?;
-        println!("Interrupted, stopping");
-        server.cancel().await;
-        Ok(())
+        println!("Interrupted, finishing the requests in progress");
+        stop.set();
+        server
+            .await
+            .map_err(|e| io::Error::other(format!("server task: {e}")))?
     })
 }

@@ -135,6 +135,14 @@ pub mod process {
     pub use runtime_net::process::*;
 }
 
+/// hyper 1.x on curio (feature `hyper`): [`Executor`](hyper::Executor),
+/// [`Timer`](hyper::Timer) and [`Io`](hyper::Io), as hyper-util's tokio
+/// adapters are for tokio.
+#[cfg(feature = "hyper")]
+pub mod hyper {
+    pub use runtime_net::hyper::*;
+}
+
 /// Entry points of the `#[curio::main]` and `#[curio::test]` expansions.
 #[doc(hidden)]
 pub mod __private {

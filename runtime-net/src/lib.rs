@@ -19,6 +19,8 @@
 //! - [`fs`]: files and directories on the blocking pool (`curio::fs`);
 //! - [`process`]: child processes, their pipes on the reactor and their
 //!   exit noticed through a pidfd (`curio::process`).
+//! - `hyper` (feature `hyper`): hyper 1.x's executor, timer and I/O traits
+//!   on curio.
 //!
 //! # Examples
 //!
@@ -43,13 +45,16 @@
 //! })
 //! .unwrap();
 //! ```
-#![forbid(unsafe_code)]
+// `unsafe` is allowed in one module only: `hyper::uninit` (see its docs).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod async_fd;
 pub mod fs;
 mod lookup;
 pub mod process;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod reactor;
 mod server;
 pub mod signal;

@@ -261,6 +261,13 @@ impl UnixStream {
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_write(cx, buf)
     }
+
+    /// The registered socket, for the hyper adapter's reads into
+    /// uninitialised memory and vectored writes (`crate::hyper::io`).
+    #[cfg(feature = "hyper")]
+    pub(crate) fn evented(&self) -> &PollEvented<mio::net::UnixStream> {
+        &self.io
+    }
 }
 
 impl AsFd for UnixStream {
