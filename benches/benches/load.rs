@@ -39,7 +39,9 @@
 //! table printed at the end gives, per row, the median and (min–max) over
 //! the rounds for each runtime and the ratios curio/tokio and curio/smol.
 //! Everything talks to 127.0.0.1 only; every loop is bounded in count and
-//! time (any single wait gives up after 30 s).
+//! time (any single wait gives up after 30 s). Run without `--bench` (as
+//! `cargo test --benches` does), it runs one round at a tenth of the counts
+//! as a smoke test and says so.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -821,6 +823,8 @@ fn print_table(rows: &[Row]) {
 struct Config {
     rounds: usize,
     scale: usize,
+    /// Divides every count and window: 1, or 10 in smoke mode.
+    div: usize,
     clients: usize,
     spin: Spin,
 }
@@ -845,7 +849,7 @@ fn order(round: usize) -> impl Iterator<Item = Kind> {
 
 /// Remote spawns onto busy workers.
 fn part_spawn(cfg: &Config, rows: &mut Vec<Row>) {
-    let n = NUM_SPAWN * cfg.scale;
+    let n = NUM_SPAWN * cfg.scale / cfg.div;
     for workers in [1, 2] {
         let mut row = Row::new(
             &format!("{n} remote spawns, {workers} worker(s), {BUSY_TASKS} busy tasks"),
@@ -887,7 +891,8 @@ fn part_spawn(cfg: &Config, rows: &mut Vec<Row>) {
 
 /// TCP echo (busy and idle) and connect+accept+close.
 fn part_echo(cfg: &Config, rows: &mut Vec<Row>) {
-    let window = ECHO_WINDOW * cfg.scale as u32;
+    let window = ECHO_WINDOW * cfg.scale as u32 / cfg.div as u32;
+    let warm = ECHO_WARM / cfg.div as u32;
     for busy in [true, false] {
         for conns in [64, 1000] {
             let name = if busy {
@@ -906,7 +911,7 @@ fn part_echo(cfg: &Config, rows: &mut Vec<Row>) {
                         let addr = l.local_addr()?;
                         rt.serve_echo(l);
                         let b = busy.then(|| rt.start_busy(BUSY_TASKS, cfg.spin));
-                        let out = client::echo(addr, conns, cfg.clients, ECHO_WARM, window);
+                        let out = client::echo(addr, conns, cfg.clients, warm, window);
                         let spun = b.map(Busy::stop);
                         out.map(|e| (e, spun))
                     });
@@ -941,7 +946,7 @@ fn part_echo(cfg: &Config, rows: &mut Vec<Row>) {
         }
     }
 
-    let n = NUM_CONNECT * cfg.scale;
+    let n = NUM_CONNECT * cfg.scale / cfg.div;
     let name = format!("connect+accept+close, {n} in a row, idle");
     let mut rate = Row::new(&name, "conns/s", Unit::Rate);
     let mut cpu = Row::new(&name, "server CPU per conn", Unit::Time);
@@ -989,7 +994,7 @@ fn part_echo(cfg: &Config, rows: &mut Vec<Row>) {
 
 /// Sleep lateness, busy and idle.
 fn part_sleep(cfg: &Config, rows: &mut Vec<Row>) {
-    let sleeps = SLEEPS * cfg.scale;
+    let sleeps = SLEEPS * cfg.scale / cfg.div;
     for busy in [true, false] {
         let name = if busy {
             format!("{SLEEPERS} tasks × {sleeps} sleeps of 1 ms, {BUSY_TASKS} busy tasks")
@@ -1051,10 +1056,13 @@ fn load_average() -> String {
 }
 
 fn main() {
-    // `cargo test --benches` and `cargo bench -- --list` run nothing.
-    if std::env::args().any(|a| a == "--list" || a == "--test") {
+    // `cargo bench -- --list` runs nothing; without `--bench` (as under
+    // `cargo test --benches`) one round at a tenth of the counts checks
+    // that every workload runs, as criterion's test mode does.
+    if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let part = std::env::var("LOAD_BENCH_PART").unwrap_or_default();
     if !["", "spawn", "echo", "sleep"].contains(&part.as_str()) {
         eprintln!("LOAD_BENCH_PART={part:?}: expected spawn, echo or sleep (or unset for all)");
@@ -1068,12 +1076,23 @@ fn main() {
         Err(_) => Spin::calibrate(SPIN),
     };
     let cfg = Config {
-        rounds: env_usize("LOAD_BENCH_ROUNDS", 5),
+        rounds: if smoke {
+            1
+        } else {
+            env_usize("LOAD_BENCH_ROUNDS", 5)
+        },
+        div: if smoke { 10 } else { 1 },
         scale: env_usize("LOAD_BENCH_SCALE", 1),
         clients: env_usize("LOAD_BENCH_CLIENTS", 2),
         spin,
     };
     let started = Instant::now();
+    if smoke {
+        println!(
+            "smoke mode (no --bench argument): 1 round at a tenth of the counts; \
+             the figures are no measurement (run benches/run-load.sh for those)"
+        );
+    }
     println!(
         "load bench: {} rounds (runtimes alternating, order rotated each round), scale {}, \
          spin {} iterations (~{SPIN:?}; LOAD_BENCH_SPIN_ITERS={} reproduces it), \
