@@ -354,7 +354,7 @@ impl Rt {
 /// The busy tasks of one runtime.
 struct Busy {
     stop: Arc<AtomicBool>,
-    /// Spins done by the tasks that have ended.
+    /// Spins done so far, by all of them.
     spins: Arc<AtomicU64>,
     /// Disconnected once every busy task has ended.
     done: mpsc::Receiver<()>,
@@ -363,6 +363,11 @@ struct Busy {
 }
 
 impl Busy {
+    /// Spins done so far.
+    fn spins(&self) -> u64 {
+        self.spins.load(Ordering::Relaxed)
+    }
+
     /// Stops the busy tasks, waits until all have ended, and gives the
     /// spins per second they did together (the CPU the runtime left them).
     fn stop(self) -> f64 {
@@ -379,9 +384,9 @@ impl Busy {
                 }
             }
         }
-        // Every task added its count before dropping its sender, and the
+        // Every task counted its spins before dropping its sender, and the
         // disconnection seen above happens after every drop.
-        self.spins.load(Ordering::Relaxed) as f64 / secs
+        self.spins() as f64 / secs
     }
 }
 
@@ -395,23 +400,26 @@ struct BusyTask {
 }
 
 /// A busy task: reports that it runs, then loops `{ yield; spin }` until
-/// told to stop (or its count or time limit is reached), then adds its
-/// spins to the total.
+/// told to stop (or its count or time limit is reached), counting its
+/// spins in the shared total.
 async fn busy_loop<Y: Future<Output = ()>>(yield_now: impl Fn() -> Y, b: BusyTask) {
     let _ = b.done.send(());
     let deadline = Instant::now() + LIMIT;
-    let mut spins = 0;
+    let mut spins = 0u64;
     while spins < BUSY_MAX_ITERS {
         // ORDERING: Relaxed; pairs with the Relaxed store in `Busy::stop`
         // (a flag only, nothing is read after it).
-        if b.stop.load(Ordering::Relaxed) || (spins % 256 == 0 && Instant::now() >= deadline) {
+        if b.stop.load(Ordering::Relaxed) || (spins & 0xff == 0 && Instant::now() >= deadline) {
             break;
         }
         yield_now().await;
         b.spin.run();
         spins += 1;
+        // A counter shared by the 4 tasks (one contended increment per
+        // 10 µs spin, the same on every runtime), so the echo part can read
+        // it at the edges of its window.
+        b.spins.fetch_add(1, Ordering::Relaxed);
     }
-    b.spins.fetch_add(spins, Ordering::Relaxed);
     drop(b.done);
 }
 
@@ -486,6 +494,8 @@ mod client {
         pub window: Duration,
         /// Their round-trip times, sorted.
         pub lat: Vec<Duration>,
+        /// Spins per second of the busy tasks inside the window, if any.
+        pub spins: Option<f64>,
     }
 
     /// One connection of an event loop: a message is written, then read
@@ -507,13 +517,14 @@ mod client {
 
     /// Opens `conns` connections to `addr`, then runs them from `threads`
     /// event-loop threads, one message in flight per connection, for
-    /// `warm` and then the measuring `window`.
+    /// `warm` and then the measuring `window`; reads `busy`'s spins at the
+    /// window's edges.
     pub fn echo(
         addr: SocketAddr,
         conns: usize,
         threads: usize,
-        warm: Duration,
-        window: Duration,
+        (warm, window): (Duration, Duration),
+        busy: Option<&Busy>,
     ) -> io::Result<Echo> {
         let threads = threads.clamp(1, conns.max(1));
         let mut groups: Vec<Vec<std::net::TcpStream>> = (0..threads).map(|_| Vec::new()).collect();
@@ -535,10 +546,18 @@ mod client {
                     .expect("spawn a client thread")
             })
             .collect();
+        // This thread only reads the spin count at the window's edges.
+        std::thread::sleep(from.saturating_duration_since(Instant::now()));
+        let first = busy.map(Busy::spins);
+        std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        let spins = busy
+            .zip(first)
+            .map(|(b, first)| (b.spins() - first) as f64 / window.as_secs_f64());
         let mut out = Echo {
             msgs: 0,
             window,
             lat: Vec::new(),
+            spins,
         };
         for l in loops {
             let tally = l.join().expect("client thread panicked")?;
@@ -911,13 +930,17 @@ fn part_echo(cfg: &Config, rows: &mut Vec<Row>) {
                         let addr = l.local_addr()?;
                         rt.serve_echo(l);
                         let b = busy.then(|| rt.start_busy(BUSY_TASKS, cfg.spin));
-                        let out = client::echo(addr, conns, cfg.clients, warm, window);
-                        let spun = b.map(Busy::stop);
-                        out.map(|e| (e, spun))
+                        let out =
+                            client::echo(addr, conns, cfg.clients, (warm, window), b.as_ref());
+                        if let Some(b) = b {
+                            b.stop();
+                        }
+                        out
                     });
                     drop(rt);
                     match result {
-                        Ok((e, spun)) => {
+                        Ok(e) => {
+                            let spun = e.spins;
                             let r = e.msgs as f64 / e.window.as_secs_f64();
                             let (a, b) = (quantile(&e.lat, 0.50), quantile(&e.lat, 0.99));
                             eprintln!(
