@@ -244,14 +244,14 @@ impl<T> Shared<T> {
     }
 
     /// A new receiver positioned after every value sent so far (rule 3).
-    fn new_receiver(self: &Arc<Self>) -> Receiver<T> {
-        let ring = self.ring.read();
+    fn new_receiver(shared: &Arc<Self>) -> Receiver<T> {
+        let ring = shared.ring.read();
         // A counter changed under the ring lock (rule 3), which orders it.
-        self.receivers.fetch_add(1, Ordering::Relaxed);
+        shared.receivers.fetch_add(1, Ordering::Relaxed);
         let next = ring.tail;
         drop(ring);
         Receiver {
-            shared: self.clone(),
+            shared: shared.clone(),
             next,
         }
     }
@@ -355,7 +355,7 @@ impl<T> Sender<T> {
     /// assert_eq!(late.try_recv(), Ok(2));
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
-        self.shared.new_receiver()
+        Shared::new_receiver(&self.shared)
     }
 
     /// Number of live receivers.
@@ -509,7 +509,7 @@ impl<T> Receiver<T> {
     ///
     /// See [`Receiver`].
     pub fn resubscribe(&self) -> Self {
-        self.shared.new_receiver()
+        Shared::new_receiver(&self.shared)
     }
 
     /// Number of values this receiver has not read yet (lagged ones included).
