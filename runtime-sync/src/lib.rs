@@ -76,9 +76,9 @@ pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{BoundError, BoundedSemaphore, OwnedPermit, Permit, Semaphore};
 pub use universal::{UniversalEvent, UniversalQueue};
 
+#[cfg(all(test, curio_loom))]
+mod loom_tests;
 #[cfg(test)]
 mod test_util;
 #[cfg(test)]
 mod tests;
-#[cfg(all(test, curio_loom))]
-mod loom_tests;

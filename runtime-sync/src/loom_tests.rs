@@ -140,7 +140,11 @@ fn loom_broadcast_lagging_receiver_races_send() {
         }
         sender.join().expect("sender");
         assert_eq!(read.last(), Some(&2), "the newest value is never lost");
-        assert_eq!(read.len() as u64 + skipped, 2, "read {read:?}, skipped {skipped}");
+        assert_eq!(
+            read.len() as u64 + skipped,
+            2,
+            "read {read:?}, skipped {skipped}"
+        );
     });
 }
 

@@ -96,10 +96,7 @@ fn mpsc_close_fails_waiting_senders_and_keeps_queued_items() {
         Poll::Ready(Err(mpsc::SendError(2))) => {}
         other => panic!("expected the item back, got {:?}", other.map(|r| r.is_ok())),
     }
-    assert!(matches!(
-        tx.try_send(3),
-        Err(mpsc::TrySendError::Closed(3))
-    ));
+    assert!(matches!(tx.try_send(3), Err(mpsc::TrySendError::Closed(3))));
     assert!(tx.is_closed());
     assert_eq!(block_on(rx.recv()), Some(1));
     // Senders are still alive, but closed and drained means the end.
@@ -146,8 +143,16 @@ fn mpsc_a_send_dropped_while_waiting_inserts_nothing_and_passes_on_its_room() {
     drop(rx.try_recv().unwrap());
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
     drop(first);
-    assert_eq!(dropped.load(Ordering::SeqCst), 2, "the cancelled item is dropped");
-    assert_eq!(woken2.0.load(Ordering::SeqCst), 1, "the room went on to `second`");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        2,
+        "the cancelled item is dropped"
+    );
+    assert_eq!(
+        woken2.0.load(Ordering::SeqCst),
+        1,
+        "the room went on to `second`"
+    );
     assert!(matches!(poll(&mut second, &w2), Poll::Ready(Ok(()))));
     drop(rx.try_recv().unwrap());
     assert_eq!(rx.try_recv().err(), Some(mpsc::TryRecvError::Empty));
@@ -288,7 +293,10 @@ fn watch_changed_sees_the_latest_value_once() {
     block_on(rx.changed()).unwrap();
     assert_eq!(*rx.borrow_and_update(), 2);
     let mut ch = rx.changed();
-    assert!(poll(&mut ch, &w).is_pending(), "both sends were seen at once");
+    assert!(
+        poll(&mut ch, &w).is_pending(),
+        "both sends were seen at once"
+    );
 }
 
 #[test]
@@ -395,7 +403,10 @@ fn broadcast_closes_after_the_last_sender_once_drained() {
     assert!(poll(&mut r, &w).is_pending());
     drop(tx2);
     assert_eq!(woken.0.load(Ordering::SeqCst), 1);
-    assert_eq!(poll(&mut r, &w), Poll::Ready(Err(broadcast::RecvError::Closed)));
+    assert_eq!(
+        poll(&mut r, &w),
+        Poll::Ready(Err(broadcast::RecvError::Closed))
+    );
 }
 
 #[test]

@@ -226,12 +226,10 @@ impl<T> Chan<T> {
             // ORDERING: AcqRel; a single RMW word with `release`'s CAS, so
             // a unit given back lock-free either comes before this (we take
             // it) or fails its CAS on WAITING and comes to the lock (rule 3).
-            match self.state.compare_exchange_weak(
-                cur,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match self
+                .state
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) if queue => return Ok(Some(list.push_back(waker.clone(), None, 1))),
                 Ok(_) => return Ok(None),
                 Err(actual) => cur = actual,

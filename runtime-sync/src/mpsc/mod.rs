@@ -65,10 +65,7 @@ use chan::{Chan, Reserve, Waited, UNBOUNDED};
 /// ```
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(capacity.min(UNBOUNDED - 1)));
-    (
-        Sender { chan: chan.clone() },
-        Receiver { chan },
-    )
+    (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
 /// Creates an unbounded channel: a send never waits.
@@ -91,10 +88,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(UNBOUNDED));
-    (
-        Sender { chan: chan.clone() },
-        Receiver { chan },
-    )
+    (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
 /// The error of [`Sender::send`]: the receiver is gone or closed; the item comes back.
@@ -663,4 +657,3 @@ impl<T> Future for Recv<'_, T> {
         this.rx.poll_recv_at(cx, location)
     }
 }
-
