@@ -65,6 +65,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         },
         Receiver {
             inner,
+            done: false,
             location: Location::caller(),
         },
     )
@@ -324,6 +325,9 @@ impl<T> Future for Closed<'_, T> {
 pub struct Receiver<T> {
     /// The cell.
     inner: Arc<Inner<T>>,
+    /// A receive has returned: the value is taken or the sender is gone, so
+    /// the drop has nothing to tell anyone (rule 1) and skips the lock.
+    done: bool,
     /// Where the channel was created (reported while waiting).
     location: &'static Location<'static>,
 }
@@ -349,8 +353,14 @@ impl<T> Receiver<T> {
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let mut s = self.inner.state.lock();
         match s.value.take() {
-            Some(v) => Ok(v),
-            None if s.complete => Err(TryRecvError::Closed),
+            Some(v) => {
+                self.done = true;
+                Ok(v)
+            }
+            None if s.complete => {
+                self.done = true;
+                Err(TryRecvError::Closed)
+            }
             None => Err(TryRecvError::Empty),
         }
     }
@@ -387,9 +397,11 @@ impl<T> Future for Receiver<T> {
         {
             let mut s = this.inner.state.lock();
             if let Some(v) = s.value.take() {
+                this.done = true;
                 return Poll::Ready(Ok(v));
             }
             if s.complete {
+                this.done = true;
                 return Poll::Ready(Err(RecvError));
             }
             store_waker(&mut s.rx_waker, cx.waker());
@@ -401,6 +413,9 @@ impl<T> Future for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        if self.done {
+            return;
+        }
         let (value, waker) = {
             let mut s = self.inner.state.lock();
             s.rx_gone = true;

@@ -9,7 +9,7 @@ use runtime_sync::{broadcast, mpsc, oneshot, watch};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 /// A waker that counts its wake-ups.
@@ -163,17 +163,13 @@ fn mpsc_a_send_dropped_while_waiting_inserts_nothing_and_passes_on_its_room() {
 #[test]
 fn mpsc_a_receive_dropped_while_waiting_loses_nothing() {
     let (tx, mut rx) = mpsc::channel(2);
-    let w = futures::task::noop_waker();
-    {
-        let mut recv = rx.recv();
-        assert!(poll(&mut recv, &w).is_pending());
-    }
+    let (w, woken) = counting();
+    let mut recv = rx.recv();
+    assert!(poll(&mut recv, &w).is_pending());
     tx.try_send(7).unwrap();
-    {
-        let mut recv = rx.recv();
-        // Dropped without being polled again: the item stays.
-        let _ = &mut recv;
-    }
+    assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+    // Woken, then dropped before it took the item: the item stays.
+    drop(recv);
     assert_eq!(rx.try_recv(), Ok(7));
 }
 
@@ -425,16 +421,13 @@ fn broadcast_send_is_an_error_without_receivers_and_never_waits() {
 #[test]
 fn broadcast_a_receive_dropped_while_waiting_loses_nothing() {
     let (tx, mut rx) = broadcast::channel(4);
-    let w = futures::task::noop_waker();
-    {
-        let mut r = rx.recv();
-        assert!(poll(&mut r, &w).is_pending());
-    }
+    let (w, woken) = counting();
+    let mut r = rx.recv();
+    assert!(poll(&mut r, &w).is_pending());
     tx.send("a").unwrap();
-    {
-        let mut r = rx.recv();
-        let _ = &mut r;
-    }
+    assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+    // Woken, then dropped before it took the value: the value stays.
+    drop(r);
     assert_eq!(rx.try_recv(), Ok("a"));
 }
 
@@ -444,11 +437,9 @@ fn broadcast_fan_out_across_threads_reaches_every_receiver_in_order() {
     const VALUES: u64 = 2_000;
     let pool = pool();
     let (tx, rx) = broadcast::channel(VALUES as usize);
-    let seen = Arc::new(Mutex::new(Vec::new()));
     let handles: Vec<_> = (0..RECEIVERS)
         .map(|_| {
             let mut rx = rx.resubscribe();
-            let seen = seen.clone();
             pool.spawn_with_handle(async move {
                 let mut expect = 0;
                 loop {
@@ -461,7 +452,7 @@ fn broadcast_fan_out_across_threads_reaches_every_receiver_in_order() {
                         Err(e) => panic!("unexpected {e}"),
                     }
                 }
-                seen.lock().unwrap().push(expect);
+                expect
             })
             .unwrap()
         })
@@ -471,10 +462,8 @@ fn broadcast_fan_out_across_threads_reaches_every_receiver_in_order() {
         tx.send(v).unwrap();
     }
     drop(tx);
-    for h in handles {
-        block_on(h);
-    }
-    assert_eq!(*seen.lock().unwrap(), vec![VALUES; RECEIVERS]);
+    let seen: Vec<u64> = handles.into_iter().map(block_on).collect();
+    assert_eq!(seen, vec![VALUES; RECEIVERS]);
 }
 
 // ---------------------------------------------------------------- auto traits
