@@ -183,6 +183,8 @@ impl<T> Chan<T> {
     /// The fast path of a send: reserves a unit of capacity without a lock.
     #[inline]
     pub(super) fn try_reserve(&self) -> Reserve {
+        // ORDERING: Relaxed; only the first guess of the CAS below, which
+        // orders what it must.
         let mut cur = self.state.load(Ordering::Relaxed);
         loop {
             if cur & CLOSED != 0 {
@@ -271,6 +273,7 @@ impl<T> Chan<T> {
     /// oldest waiting sender (rule 3).
     #[inline]
     fn release(&self) {
+        // ORDERING: Relaxed; only the first guess of the CAS below.
         let mut cur = self.state.load(Ordering::Relaxed);
         loop {
             if cur & WAITING != 0 {
