@@ -161,6 +161,28 @@ fn mpsc_a_send_dropped_while_waiting_inserts_nothing_and_passes_on_its_room() {
 }
 
 #[test]
+fn mpsc_after_close_a_cancelled_sender_holding_room_still_ends_the_receiver() {
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.try_send(0).unwrap();
+    let w = futures::task::noop_waker();
+    let mut blocked = tx.send(1);
+    assert!(poll(&mut blocked, &w).is_pending());
+    // The receive hands the freed room to `blocked`, which has not run yet.
+    assert_eq!(rx.try_recv(), Ok(0));
+    rx.close();
+    let (rw, woken) = counting();
+    let mut recv = rx.recv();
+    assert!(
+        poll(&mut recv, &rw).is_pending(),
+        "`blocked` may still push"
+    );
+    // Cancelled instead: nothing more can come, and the receiver must learn it.
+    drop(blocked);
+    assert_eq!(woken.0.load(Ordering::SeqCst), 1, "the receiver is woken");
+    assert_eq!(poll(&mut recv, &rw), Poll::Ready(None));
+}
+
+#[test]
 fn mpsc_a_receive_dropped_while_waiting_loses_nothing() {
     let (tx, mut rx) = mpsc::channel(2);
     let (w, woken) = counting();

@@ -32,6 +32,9 @@
 //!    them sees the other: either the sender sees the flag (and wakes), or
 //!    the receiver's second look sees the item (see `wake_rx`).
 //! 6. No waker is woken and no item dropped while a mutex is held.
+//! 7. After `close`, the receiver ends once `used` is 0. `used` falls
+//!    without a pop only when a sender handed a unit is dropped before it
+//!    pushed; that sender then wakes the receiver (`cancel_waiter`).
 
 #![deny(unsafe_code)]
 
@@ -252,6 +255,7 @@ impl<T> Chan<T> {
     /// unit it had been handed (rule 3).
     pub(super) fn cancel_waiter(&self, key: Key) {
         let mut wake = WakeList::new();
+        let mut gave_back = false;
         {
             let mut list = self.waiters.lock();
             match list.remove(key) {
@@ -262,11 +266,19 @@ impl<T> Chan<T> {
                         self.state.fetch_and(!WAITING, Ordering::Release);
                     }
                 }
-                Removed::Notified(Some(())) => self.release_locked(&mut list, &mut wake),
+                Removed::Notified(Some(())) => {
+                    self.release_locked(&mut list, &mut wake);
+                    gave_back = true;
+                }
                 Removed::Notified(None) => {}
             }
         }
         wake.wake_all();
+        if gave_back && self.is_closed() {
+            // A closed receiver waits for `used` to reach 0 (rule 1), and
+            // this unit was never going to be popped: tell it (rule 7).
+            self.wake_rx();
+        }
     }
 
     /// Gives back the unit of a popped item (rule 1), or hands it to the
