@@ -203,20 +203,25 @@ impl<T> Sender<T> {
         let Some(inner) = self.inner.take() else {
             return Err(value);
         };
-        let waker = {
+        let (waker, refused) = {
             let mut s = inner.state.lock();
             s.complete = true;
             if s.rx_gone {
-                drop(s);
-                return Err(value);
+                // A closed receiver may still be awaited: it must learn
+                // that nothing will come.
+                (s.rx_waker.take(), Some(value))
+            } else {
+                s.value = Some(value);
+                (s.rx_waker.take(), None)
             }
-            s.value = Some(value);
-            s.rx_waker.take()
         };
         if let Some(w) = waker {
             w.wake();
         }
-        Ok(())
+        match refused {
+            Some(value) => Err(value),
+            None => Ok(()),
+        }
     }
 
     /// Whether the receiver has been dropped.

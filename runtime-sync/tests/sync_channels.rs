@@ -287,6 +287,17 @@ fn oneshot_send_fails_once_the_receiver_is_gone_and_closed_wakes() {
 }
 
 #[test]
+fn oneshot_a_closed_receiver_that_waits_is_woken_by_the_failed_send() {
+    let (tx, mut rx) = oneshot::channel::<u8>();
+    rx.close();
+    let (w, woken) = counting();
+    assert!(poll(&mut rx, &w).is_pending(), "the sender is still there");
+    assert_eq!(tx.send(1), Err(1));
+    assert_eq!(woken.0.load(Ordering::SeqCst), 1, "the receiver is woken");
+    assert_eq!(poll(&mut rx, &w), Poll::Ready(Err(oneshot::RecvError)));
+}
+
+#[test]
 fn oneshot_across_threads() {
     let pool = pool();
     for i in 0..200u32 {
