@@ -9,6 +9,7 @@ use crate::loom::{model, thread};
 use crate::test_util::poll_once;
 use crate::universal::block_on;
 use crate::{broadcast, mpsc, oneshot, watch};
+use std::task::Poll;
 
 /// Model: a sender sends three items into a bounded channel of capacity 1
 /// (so later ones wait for room) while the receiver takes one item and then
@@ -174,5 +175,33 @@ fn loom_watch_version_counter() {
         sender.join().expect("sender");
         drop(tx);
         assert_eq!(block_on(rx.changed()), Err(watch::RecvError));
+    });
+}
+
+/// Model: in a full bounded channel a sender polls a send twice and drops
+/// it, while the receiver takes an item (handing the room to that sender if
+/// it is queued), closes, and receives until `None`.
+/// Invariant: the receiver always ends (no deadlock): a unit given back by
+/// a sender dropped after `close` wakes it (rule 7 of `chan.rs`); and item 1
+/// arrives exactly when its send completed.
+#[test]
+fn loom_mpsc_close_with_a_cancelled_sender_holding_room() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.try_send(0).expect("room");
+        let sender = thread::spawn(move || {
+            let mut s = tx.send(1);
+            let sent = matches!(poll_once(&mut s), Poll::Ready(Ok(())))
+                || matches!(poll_once(&mut s), Poll::Ready(Ok(())));
+            drop(s);
+            // Keep the sender handle alive past the drop of the future, so
+            // only the unit accounting can end the receiver.
+            (sent, tx)
+        });
+        assert_eq!(block_on(rx.recv()), Some(0));
+        rx.close();
+        let rest = block_on(rx.recv());
+        let (sent, _tx) = sender.join().expect("sender");
+        assert_eq!(rest.is_some(), sent, "item 1 arrives exactly when sent");
     });
 }
