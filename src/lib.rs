@@ -39,6 +39,8 @@
 //!   policies; dropping a group cancels its tasks.
 //! - **Primitives**: [`sync`] ([`Event`], [`Lock`], [`Semaphore`],
 //!   [`Condition`], [`Queue`], [`UniversalQueue`], ...).
+//! - **Channels**: [`sync::oneshot`], [`sync::mpsc`], [`sync::watch`],
+//!   [`sync::broadcast`], with tokio's shapes.
 //! - **Networking**: [`net`] (TCP, UDP, Unix sockets, curio's streams,
 //!   servers) on one reactor thread per runtime; [`signal`].
 //! - **Files and processes**: [`fs`] (files on the blocking pool) and
@@ -68,6 +70,7 @@ pub mod task {
 /// curio's synchronisation primitives: `Event`, `Lock`, `Semaphore`,
 /// `BoundedSemaphore`, `Condition`, the `Queue` family, `RwLock`, `Barrier`,
 /// and the `Universal*` types shared between threads and tasks.
+/// The channels `oneshot`, `mpsc`, `watch` and `broadcast` are here too.
 ///
 /// They work on any executor; inside curio they report their waits to the
 /// monitor (`EVENT_WAIT`, `LOCK_ACQUIRE`, ...) and honour the cooperative

@@ -22,6 +22,10 @@
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | same | `QUEUE_GET`/`QUEUE_PUT`/`QUEUE_JOIN` |
 //! | [`UniversalQueue`], [`UniversalEvent`] | same | `FUTURE_WAIT` |
 //! | [`RwLock`], [`Barrier`] | (not in curio) | `LOCK_ACQUIRE`, `EVENT_WAIT` |
+//! | [`mpsc`] (bounded, unbounded) | (not in curio; tokio's shape) | `QUEUE_GET`/`QUEUE_PUT` |
+//! | [`oneshot`] | (not in curio; tokio's shape) | `QUEUE_GET`; `Sender::closed`: `EVENT_WAIT` |
+//! | [`watch`] | (not in curio; tokio's shape) | `EVENT_WAIT` |
+//! | [`broadcast`] | (not in curio; tokio's shape) | `QUEUE_GET` |
 //!
 //! A runtime learns what its tasks wait on, and gets to enforce a
 //! cooperative budget, through the [`hook`] module.
@@ -50,14 +54,18 @@ mod loom;
 mod waiters;
 
 pub mod barrier;
+pub mod broadcast;
 pub mod condition;
 pub mod event;
 pub mod hook;
 pub mod lock;
+pub mod mpsc;
+pub mod oneshot;
 pub mod queue;
 pub mod rwlock;
 pub mod semaphore;
 pub mod universal;
+pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condition::Condition;
@@ -68,6 +76,8 @@ pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{BoundError, BoundedSemaphore, OwnedPermit, Permit, Semaphore};
 pub use universal::{UniversalEvent, UniversalQueue};
 
+#[cfg(all(test, curio_loom))]
+mod loom_tests;
 #[cfg(test)]
 mod test_util;
 #[cfg(test)]

@@ -55,6 +55,37 @@ mod imp {
             self.inner.lock().unwrap_or_else(|e| e.into_inner())
         }
     }
+
+    /// A reader-writer lock checked by loom, with non-poisoning `read`/`write`.
+    #[derive(Debug)]
+    pub(crate) struct RwLock<T> {
+        /// The model-checked lock.
+        inner: loom::sync::RwLock<T>,
+    }
+
+    /// The shared guard returned by [`RwLock::read`].
+    pub(crate) type RwLockReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
+    /// The exclusive guard returned by [`RwLock::write`].
+    pub(crate) type RwLockWriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
+
+    impl<T> RwLock<T> {
+        /// Creates an unlocked lock holding `value`.
+        pub(crate) fn new(value: T) -> Self {
+            Self {
+                inner: loom::sync::RwLock::new(value),
+            }
+        }
+
+        /// Locks for reading, blocking the (model) thread while a writer holds it.
+        pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+            self.inner.read().unwrap_or_else(|e| e.into_inner())
+        }
+
+        /// Locks for writing, blocking the (model) thread while anyone holds it.
+        pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+            self.inner.write().unwrap_or_else(|e| e.into_inner())
+        }
+    }
 }
 
 #[cfg(not(all(test, curio_loom)))]
@@ -70,6 +101,13 @@ mod imp {
     /// The guard returned by [`Mutex::lock`].
     #[allow(dead_code)]
     pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+    /// `parking_lot`'s reader-writer lock, already of the shape the crate uses.
+    pub(crate) type RwLock<T> = parking_lot::RwLock<T>;
+    /// The shared guard returned by [`RwLock::read`].
+    pub(crate) type RwLockReadGuard<'a, T> = parking_lot::RwLockReadGuard<'a, T>;
+    /// The exclusive guard returned by [`RwLock::write`].
+    #[allow(dead_code)]
+    pub(crate) type RwLockWriteGuard<'a, T> = parking_lot::RwLockWriteGuard<'a, T>;
 
     /// `std::cell::UnsafeCell` with loom's closure-based access methods.
     #[derive(Debug)]
