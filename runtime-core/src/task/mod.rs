@@ -195,8 +195,8 @@ pub(crate) fn current_ref() -> Option<TaskRef> {
 
 /// Opens one `disable_cancellation` scope on `task` (rule 5).
 pub(crate) fn open_shield(task: &TaskRef) {
-    // ORDERING: Relaxed; a scope may close on another thread, but the
-    // delivery it then needs is ordered by the state word (`close_shield`).
+    // ORDERING: Relaxed; a scope opens only inside its task's own poll, and
+    // the runner reads the depth on the same thread after the poll.
     task.raw
         .header()
         .shield
@@ -208,13 +208,20 @@ pub(crate) fn open_shield(task: &TaskRef) {
 /// and dropped there), a pending cancellation would wait for a wake-up that
 /// may never come: the task is queued to receive it.
 pub(crate) fn close_shield(task: TaskRef) {
-    // ORDERING: Relaxed; the hand-off to the runner goes through the state
-    // word's AcqRel transitions below and in `transition_to_idle`.
+    // ORDERING: AcqRel; this and the runner's re-check in `raw.rs` (an
+    // AcqRel `fetch_add(0)` after its `OkShielded` idle transition) are
+    // read-modify-writes of the depth, so one of them reads the other.
+    // Either the runner's re-check reads this decrement (it sees the scope
+    // closed and queues the task itself), or this decrement reads from the
+    // re-check and acquires the runner's idle transition, so the state load
+    // below sees the task idle and queues it. Without the re-check, the
+    // runner could read the depth before this decrement and this thread
+    // the state before the runner went idle: the request would be lost.
     let prev = task
         .raw
         .header()
         .shield
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     debug_assert!(prev > 0);
     let inside = raw::current_raw() == Some(task.raw);
     if prev == 1 && !inside {
