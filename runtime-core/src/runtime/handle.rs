@@ -146,7 +146,9 @@ impl Handle {
     ///
     /// # Errors
     ///
-    /// The error of `init`, or `Other` once the runtime is shutting down.
+    /// The error of `init`, or `Other` once the runtime is shutting down
+    /// (when shutdown began while `init` ran, the new driver's stop function
+    /// has already been called).
     ///
     /// # Examples
     ///

@@ -19,16 +19,22 @@
 //! 1. **References.** Each `TaskRef`, `Notified`, `Task<T>` and waker owns
 //!    one reference; the cell is freed when the count reaches zero, by
 //!    whoever drops the last one. A new task starts with three: the
-//!    registry's, the first `Notified`, and the handle's.
+//!    registry's, the first `Notified`, and the handle's. Whoever calls the
+//!    scheduler (which lives in the cell) holds a reference of its own for
+//!    the whole call, so the task cannot be freed under it; and the harness
+//!    reaches the cell through its pointer, never through a borrow (such as
+//!    a `&self` argument) that would outlive the cell's freeing.
 //! 2. **Running.** Only the holder of a `Notified` may run a task, and
 //!    running consumes it. `transition_to_running` sets `RUNNING` and clears
 //!    `NOTIFIED` and `WOKEN`; it fails if the task is running or complete,
 //!    and the `Notified` is then just released.
 //! 3. **Wake-ups.** A wake while the task is idle sets `NOTIFIED | WOKEN`
 //!    and queues a new `Notified`. A wake while it runs only sets the bits;
-//!    the runner, going idle, turns its own reference into the new
-//!    `Notified` and requeues the task. So a task is never queued twice, and
-//!    a wake during a poll is never lost.
+//!    the runner, going idle, makes the new `Notified` and requeues the
+//!    task. So a task is never queued twice, and a wake during a poll is
+//!    never lost. Every wake writes the state word, even one that finds the
+//!    bits already set, so that what the waker wrote before waking
+//!    happens-before the run it is due to.
 //! 4. **The stage.** The holder of `RUNNING` alone touches the stage; after
 //!    `COMPLETE`, the handle alone does (and, with no handle, the runtime
 //!    drops the outcome at completion).
@@ -42,6 +48,9 @@
 //!    `shield`) is non-zero, and otherwise happens when a poll returns
 //!    `Pending`; a woken task thus runs on to its next suspension, as a
 //!    ready task does in curio. A never-polled task is polled once first.
+//!    A scope that closes outside its task's poll queues the task if it is
+//!    idle; a runner that found the scope open re-checks it after going
+//!    idle, so that one of the two always queues the delivery.
 //! 6. **The join waker.** While `JOIN_WAKER` is clear the handle may write
 //!    the slot; setting it hands the slot to the runtime, which wakes it at
 //!    completion. The handle clears it again (failing once `COMPLETE` is
@@ -50,6 +59,9 @@
 //!    neither running nor complete, drops its future and completes it as
 //!    cancelled. A task spawned after that is refused by the registry and
 //!    completed the same way at once.
+//! 8. **Panics.** The task's own code (its poll, its destructors, its join
+//!    waker) runs inside `catch_unwind`; a run never unwinds into the
+//!    worker or pool thread that called it.
 //!
 //! # Safety
 //!

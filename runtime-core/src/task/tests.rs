@@ -201,9 +201,11 @@ impl Schedule for IdleSched {
 /// of them are gone, and the tasks still in it can be found and removed.
 #[test]
 fn registry_slab_shrinks_when_mostly_empty() {
+    // Fewer under Miri, which runs this about a thousand times slower.
+    let (count, keep_every) = if cfg!(miri) { (512, 16) } else { (4096, 64) };
     let registry = super::Registry::new(1);
     let mut tasks = Vec::new();
-    for _ in 0..4096 {
+    for _ in 0..count {
         let (registered, notified, join) = new_task(
             std::future::pending::<()>(),
             IdleSched,
@@ -216,11 +218,11 @@ fn registry_slab_shrinks_when_mostly_empty() {
         tasks.push((raw, join));
     }
     let grown = registry.slot_capacity();
-    assert!(grown >= 4096);
-    // Keep every 64th task, remove the others.
+    assert!(grown >= count);
+    // Keep one task in `keep_every`, remove the others.
     let mut kept = Vec::new();
     for (i, (raw, join)) in tasks.into_iter().enumerate() {
-        if i % 64 == 0 {
+        if i % keep_every == 0 {
             kept.push((raw, join));
         } else {
             drop(registry.remove(raw).expect("registered"));
