@@ -96,8 +96,9 @@ fn wake_after_complete_is_harmless() {
 /// A scheduler that runs a woken task at once, on the waking thread, so a
 /// task can complete (and be freed) while `schedule` is still running:
 /// the harness must not borrow the cell across that (rule 1; checked by
-/// Miri, `ci/miri.sh`).
-struct InlineSched;
+/// Miri, `ci/miri.sh`). Not zero-sized, so that a `&self` borrow of it
+/// covers bytes of the cell that Miri can see freed.
+struct InlineSched(#[allow(dead_code)] u64);
 
 impl Schedule for InlineSched {
     fn schedule(&self, task: Notified) {
@@ -138,7 +139,7 @@ impl Future for PendOnce {
 #[test]
 fn a_detached_task_frees_itself_at_completion() {
     let (registered, notified, join) =
-        new_task(async { 7u8 }, InlineSched, None, Location::caller());
+        new_task(async { 7u8 }, InlineSched(0), None, Location::caller());
     drop(registered);
     drop(join);
     notified.run();
@@ -154,7 +155,7 @@ fn a_task_completed_inside_schedule_outlives_the_call() {
         waker: slot.clone(),
         polled: false,
     };
-    let (registered, notified, join) = new_task(fut, InlineSched, None, Location::caller());
+    let (registered, notified, join) = new_task(fut, InlineSched(0), None, Location::caller());
     drop(registered);
     drop(join);
     notified.run();
@@ -171,7 +172,7 @@ fn a_task_completed_inside_yield_now_outlives_the_call() {
             super::yield_now().await;
             3u8
         },
-        InlineSched,
+        InlineSched(0),
         None,
         Location::caller(),
     );
