@@ -620,13 +620,20 @@ where
     ///
     /// - As for [`Cell::set_stage`].
     unsafe fn drop_future_or_output(&self) -> Option<Box<dyn std::any::Any + Send>> {
-        // Moved out first, so that the slot never holds a value whose
-        // destructor ran (or began) and that a later write would drop again.
-        // SAFETY: exclusive access by the caller's contract.
-        let old = self
-            .stage
-            .with_mut(|s| unsafe { std::mem::replace(&mut *s, Stage::Consumed) });
-        panic::catch_unwind(AssertUnwindSafe(move || drop(old))).err()
+        self.stage.with_mut(|s| {
+            // Dropped in place (no copy of the future), then overwritten
+            // without a second drop: a destructor that panics has still
+            // dropped the value's other fields while unwinding, so the slot
+            // must not be dropped again, only rewritten.
+            // SAFETY: exclusive access by the caller's contract; the stage
+            // is initialised.
+            let res =
+                panic::catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(s) }));
+            // SAFETY: as above; the old value was dropped just now, so
+            // writing without dropping it is what is wanted.
+            unsafe { std::ptr::write(s, Stage::Consumed) };
+            res.err()
+        })
     }
 
     /// Cancellation: drops the future inside the task's context (so

@@ -249,3 +249,59 @@ fn registry_slab_shrinks_when_mostly_empty() {
     }
     assert_eq!(registry.len(), 0);
 }
+
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("PanicOnDrop dropped");
+    }
+}
+
+/// A pending future whose destructor panics in its first field; its second
+/// field, dropped while that panic unwinds, counts its drops.
+struct PanicsThenCounts {
+    /// Panics first.
+    _panics: PanicOnDrop,
+    /// Dropped during the unwinding.
+    _counted: Counted,
+}
+
+/// Counts its drops.
+struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Future for PanicsThenCounts {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+/// A future whose destructor panics, dropped by a cancellation, is dropped
+/// exactly once (the stage is dropped in place, then rewritten without a
+/// second drop), and the task reports the panic. A guard for
+/// `drop_future_or_output`, not a regression test: the earlier
+/// assignment-based version was also correct here.
+#[test]
+fn a_future_whose_drop_panics_is_dropped_once() {
+    let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let fut = PanicsThenCounts {
+        _panics: PanicOnDrop,
+        _counted: Counted(drops.clone()),
+    };
+    let (registered, notified, join) = new_task(fut, InlineSched(0), None, Location::caller());
+    drop(registered);
+    // Shutdown cancels a task that is not running: its future is dropped.
+    notified.shutdown();
+    let err = futures::executor::block_on(join).unwrap_err();
+    assert!(err.is_panic());
+    assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
