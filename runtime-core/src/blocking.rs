@@ -122,7 +122,12 @@ impl Pool {
                 drop(st);
                 let _ = join.join();
             }
-            Ok(join) => st.threads.push(join),
+            Ok(join) => {
+                // A thread that ran and exited before its handle got here
+                // found nothing to retire; collect such handles now.
+                reap(&mut st.threads);
+                st.threads.push(join);
+            }
             Err(_) => {
                 st.num_threads -= 1;
                 if st.num_threads == 0 {
