@@ -53,9 +53,13 @@ struct PoolState {
     num_notify: usize,
     /// Set at shutdown.
     shutdown: bool,
-    /// Join handles of the pool's threads (including exited ones, joined at
-    /// shutdown or pruned when finished).
+    /// Join handles of the pool's live threads. A thread that exits moves
+    /// its own handle to `last_exited` (see [`retire`]).
     threads: Vec<JoinHandle<()>>,
+    /// The handle of the pool or `spawn_thread` thread that exited last,
+    /// joined by the next one to exit or at shutdown, so that at most one
+    /// finished thread is ever left unjoined.
+    last_exited: Option<JoinHandle<()>>,
     /// Numbers the threads.
     next_id: usize,
 }
@@ -94,31 +98,48 @@ impl Pool {
             // Every thread is busy: the call waits for one to be free.
             return;
         }
-        reap(&mut st.threads);
+        // The thread's slot is taken under the lock, and the (slow) OS
+        // thread is started outside it, so other calls and the pool's
+        // threads are not held up meanwhile.
+        st.num_threads += 1;
         let id = st.next_id;
+        st.next_id += 1;
+        drop(st);
         let mut builder =
             std::thread::Builder::new().name(format!("{}-blocking-{}", self.inner.thread_name, id));
         if let Some(size) = self.inner.stack_size {
             builder = builder.stack_size(size);
         }
         let inner = self.inner.clone();
-        let handle = handle.clone();
-        match builder.spawn(move || inner.run(handle)) {
+        let thread_handle = handle.clone();
+        let spawned = builder.spawn(move || inner.run(thread_handle));
+        let mut st = self.inner.state.lock();
+        match spawned {
+            Ok(join) if st.shutdown => {
+                // Shutdown took the handles while this one was starting:
+                // the thread sees the flag and exits; join it here, as
+                // shutdown would have.
+                drop(st);
+                let _ = join.join();
+            }
             Ok(join) => {
-                st.next_id += 1;
-                st.num_threads += 1;
+                // A thread that ran and exited before its handle got here
+                // found nothing to retire; collect such handles now.
+                reap(&mut st.threads);
                 st.threads.push(join);
             }
-            Err(_) if st.num_threads > 0 => {
-                // A running thread will take the call when it is free.
-            }
             Err(_) => {
-                // No thread can run it: fail the call rather than hang.
-                let task = st.queue.pop_back();
-                drop(st);
-                if let Some(task) = task {
-                    task.shutdown();
+                st.num_threads -= 1;
+                if st.num_threads == 0 {
+                    // No thread can run the queued calls: fail them rather
+                    // than leave them waiting for ever.
+                    let queued = std::mem::take(&mut st.queue);
+                    drop(st);
+                    for task in queued {
+                        task.shutdown();
+                    }
                 }
+                // Otherwise a running thread takes the call when it is free.
             }
         }
     }
@@ -134,15 +155,16 @@ impl Pool {
         self.inner.state.lock().num_threads
     }
 
-    /// Cancels queued calls and joins every thread of the pool.
+    /// Cancels queued calls and joins every thread of the pool (and the
+    /// last `spawn_thread` thread that retired; the others are joined by
+    /// the runtime).
     pub(crate) fn shutdown(&self) {
         let (queued, threads) = {
             let mut st = self.inner.state.lock();
             st.shutdown = true;
-            (
-                std::mem::take(&mut st.queue),
-                std::mem::take(&mut st.threads),
-            )
+            let mut threads = std::mem::take(&mut st.threads);
+            threads.extend(st.last_exited.take());
+            (std::mem::take(&mut st.queue), threads)
         };
         self.inner.condvar.notify_all();
         for task in queued {
@@ -154,14 +176,67 @@ impl Pool {
     }
 }
 
+/// Gives a pool thread's slot back when the thread ends, even by a panic,
+/// so that the pool never counts a thread that is gone (a miscount would
+/// leave calls queued with no thread to run them).
+struct SlotGuard<'a> {
+    /// The pool.
+    inner: &'a Inner,
+    /// Whether the thread is counted in `num_idle`.
+    idle: bool,
+}
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        let mut st = self.inner.state.lock();
+        st.num_threads -= 1;
+        if self.idle {
+            st.num_idle -= 1;
+        }
+        let prev = retire(&mut st, |threads| {
+            let me = std::thread::current().id();
+            let i = threads.iter().position(|j| j.thread().id() == me)?;
+            Some(threads.swap_remove(i))
+        });
+        drop(st);
+        if let Some(prev) = prev {
+            let _ = prev.join();
+        }
+    }
+}
+
+/// A thread of the pool or of `spawn_thread` is about to exit: takes its
+/// own join handle with `take_mine` and parks it in `last_exited`,
+/// returning the handle parked there before, which the caller joins once
+/// it holds no lock (that thread has already left every lock and is
+/// exiting). So finished threads are joined as they finish, one behind,
+/// instead of piling up until the next spawn. After shutdown the handles
+/// are left where shutdown joins them.
+fn retire(
+    st: &mut PoolState,
+    take_mine: impl FnOnce(&mut Vec<JoinHandle<()>>) -> Option<JoinHandle<()>>,
+) -> Option<JoinHandle<()>> {
+    if st.shutdown {
+        return None;
+    }
+    let mine = take_mine(&mut st.threads)?;
+    st.last_exited.replace(mine)
+}
+
 impl Inner {
     /// The body of a pool thread.
     fn run(&self, handle: Handle) {
         let _enter = context::enter(handle);
+        // Dropped last, after the lock below: gives the slot back.
+        let mut slot = SlotGuard {
+            inner: self,
+            idle: false,
+        };
         let mut st = self.state.lock();
         loop {
             if let Some(task) = st.queue.pop_front() {
                 drop(st);
+                // Never unwinds (the task harness catches panics).
                 task.run();
                 st = self.state.lock();
                 continue;
@@ -170,16 +245,26 @@ impl Inner {
                 break;
             }
             st.num_idle += 1;
-            let deadline = Instant::now() + self.keep_alive;
+            slot.idle = true;
+            // A keep-alive too long to add to `now` means no deadline: the
+            // thread waits for work until shutdown.
+            let deadline = Instant::now().checked_add(self.keep_alive);
             let claimed = loop {
-                let left = deadline.saturating_duration_since(Instant::now());
-                st = self.condvar.wait_timeout(st, left);
+                st = match deadline {
+                    Some(deadline) => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        self.condvar.wait_timeout(st, left)
+                    }
+                    None => self.condvar.wait(st),
+                };
                 if st.num_notify > 0 {
-                    // `push` claimed this idle thread for a call.
+                    // `push` claimed this idle thread for a call (and took
+                    // it out of `num_idle`).
                     st.num_notify -= 1;
+                    slot.idle = false;
                     break true;
                 }
-                if st.shutdown || Instant::now() >= deadline {
+                if st.shutdown || deadline.is_some_and(|d| Instant::now() >= d) {
                     break false;
                 }
                 // A spurious wake-up: wait out the rest of the keep-alive.
@@ -188,11 +273,12 @@ impl Inner {
                 continue;
             }
             st.num_idle -= 1;
+            slot.idle = false;
             if st.queue.is_empty() && !st.shutdown {
                 break;
             }
         }
-        st.num_threads -= 1;
+        drop(st);
     }
 }
 
@@ -269,11 +355,13 @@ fn start_thread(handle: &Handle, task: Notified) {
     let spawned = std::thread::Builder::new()
         .name(format!("{}-thread", shared.blocking.inner.thread_name))
         .spawn(move || {
-            let _enter = context::enter(thread_handle);
+            let _enter = context::enter(thread_handle.clone());
             let task = thread_slot.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(task) = task {
+                // Never unwinds (the task harness catches panics).
                 task.run();
             }
+            retire_thread(&thread_handle);
         });
     match spawned {
         Ok(join) => threads.push(join),
@@ -286,6 +374,27 @@ fn start_thread(handle: &Handle, task: Notified) {
                 task.shutdown();
             }
         }
+    }
+}
+
+/// A `spawn_thread` thread is done: moves its join handle from the
+/// runtime's list to the pool's `last_exited` slot and joins the thread
+/// that was there (see [`retire`]).
+fn retire_thread(handle: &Handle) {
+    let shared = handle.shared();
+    let prev = {
+        // Lock order: the pool's state, then the runtime's thread list
+        // (`start_thread` takes the list alone).
+        let mut st = shared.blocking.inner.state.lock();
+        retire(&mut st, |_| {
+            let mut threads = shared.threads.lock();
+            let me = std::thread::current().id();
+            let i = threads.iter().position(|j| j.thread().id() == me)?;
+            Some(threads.swap_remove(i))
+        })
+    };
+    if let Some(prev) = prev {
+        let _ = prev.join();
     }
 }
 
@@ -428,3 +537,6 @@ where
     start_thread(&handle, notified);
     join
 }
+
+#[cfg(all(test, not(curio_loom)))]
+mod tests;

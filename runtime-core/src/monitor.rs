@@ -144,6 +144,17 @@ fn serve(conn: TcpStream, handle: &Handle, stop: &AtomicBool) -> io::Result<()> 
         "Curio Monitor: {} tasks running\nType help for commands",
         handle.tasks().len()
     )?;
+    session(&mut lines, &mut out, handle, stop)
+}
+
+/// The command loop of one client: a prompt, then one answer per line,
+/// until the client quits or leaves, or the monitor stops.
+fn session<R: BufRead>(
+    lines: &mut Lines<R>,
+    out: &mut impl Write,
+    handle: &Handle,
+    stop: &AtomicBool,
+) -> io::Result<()> {
     loop {
         out.write_all(b"curio > ")?;
         out.flush()?;
@@ -167,7 +178,7 @@ fn serve(conn: TcpStream, handle: &Handle, stop: &AtomicBool) -> io::Result<()> 
             writeln!(out, "Line too long (the limit is {MAX_LINE} bytes)")?;
             continue;
         };
-        match execute(line.trim(), handle, &mut out)? {
+        match execute(line.trim(), handle, out)? {
             Next::Continue => {}
             Next::Quit => return Ok(()),
         }
@@ -175,9 +186,9 @@ fn serve(conn: TcpStream, handle: &Handle, stop: &AtomicBool) -> io::Result<()> 
 }
 
 /// Splits a client's input into lines of at most `MAX_LINE` bytes.
-struct Lines {
+struct Lines<R> {
     /// The connection.
-    reader: BufReader<TcpStream>,
+    reader: R,
     /// The line read so far.
     line: Vec<u8>,
     /// Set while skipping the rest of an over-long line.
@@ -194,7 +205,7 @@ enum LineRead {
     Eof,
 }
 
-impl Lines {
+impl<R: BufRead> Lines<R> {
     /// Reads the next line; a read time-out surfaces as an error of kind
     /// `WouldBlock` or `TimedOut`, after which reading can resume.
     fn next(&mut self) -> io::Result<LineRead> {
@@ -385,3 +396,6 @@ pub(crate) fn resolve(addr: &str) -> io::Result<SocketAddr> {
         )
     })
 }
+
+#[cfg(all(test, not(curio_loom)))]
+mod tests;

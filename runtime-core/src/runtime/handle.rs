@@ -146,7 +146,9 @@ impl Handle {
     ///
     /// # Errors
     ///
-    /// The error of `init`, or `Other` once the runtime is shutting down.
+    /// The error of `init`, or `Other` once the runtime is shutting down
+    /// (when shutdown began while `init` ran, the new driver's stop function
+    /// has already been called).
     ///
     /// # Examples
     ///
@@ -178,8 +180,20 @@ impl Handle {
             return Err(std::io::Error::other("the curio runtime is shutting down"));
         }
         let (driver, stop) = init(self)?;
+        // The shutdown check and the push under the hooks' lock, as the
+        // timer driver does: shutdown sets its flag before it takes the
+        // hooks under this lock, so either it will run `stop`, or it has
+        // begun and `stop` is run here (shutdown began while `init` ran).
+        let mut hooks = self.shared.on_shutdown.lock();
+        if self.shared.is_shutdown() {
+            drop(hooks);
+            drop(drivers);
+            stop();
+            return Err(std::io::Error::other("the curio runtime is shutting down"));
+        }
+        hooks.push(stop);
+        drop(hooks);
         drivers.push(driver.clone());
-        self.shared.on_shutdown.lock().push(stop);
         Ok(driver)
     }
 

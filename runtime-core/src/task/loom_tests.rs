@@ -271,3 +271,132 @@ fn counting_waker(drops: Arc<AtomicUsize>) -> Waker {
     }
     Waker::from(std::sync::Arc::new(Counter(drops)))
 }
+
+/// A future that waits for `ready`, read with `Relaxed` so that only the
+/// task's state word can order it after the waker's write; it hands out
+/// its waker on the first poll.
+struct WaitFlag {
+    /// Set by the waker thread before it wakes the task.
+    ready: Arc<AtomicBool>,
+    /// Receives the task's waker on the first poll.
+    waker: Arc<Mutex<Option<Waker>>>,
+    /// Whether the waker was handed out.
+    first_done: bool,
+}
+
+impl Future for WaitFlag {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.first_done {
+            self.first_done = true;
+            *self.waker.lock() = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        // ORDERING: Relaxed on purpose: the model checks that the wake
+        // itself publishes the waker's earlier writes (rule 3).
+        if self.ready.load(std::sync::atomic::Ordering::Relaxed) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// A wake that finds the task already notified still publishes the
+/// waker's writes to the run that notification queued (rule 3): the task
+/// reads the flag written before the second wake, or is queued again.
+#[test]
+fn loom_wake_of_a_notified_task_publishes() {
+    model(|| {
+        let sched = TestSched::default();
+        let ready = Arc::new(AtomicBool::new(false));
+        let slot = Arc::new(Mutex::new(None));
+        let fut = WaitFlag {
+            ready: ready.clone(),
+            waker: slot.clone(),
+            first_done: false,
+        };
+        let (registered, notified, join) = new_task(fut, sched.clone(), None, Location::caller());
+        drop(registered);
+        notified.run();
+        let waker = slot.lock().take().expect("the first poll gave its waker");
+        // A first wake queues the task (NOTIFIED | WOKEN).
+        waker.wake_by_ref();
+        let r = ready.clone();
+        let th = thread::spawn(move || {
+            r.store(true, std::sync::atomic::Ordering::Relaxed);
+            // Finds the task notified (or running): must still publish.
+            waker.wake_by_ref();
+            // Kept alive: dropping it here would publish through the
+            // reference count instead.
+            waker
+        });
+        // The run queued by the first wake, racing the second wake.
+        let first = sched.queue.lock().pop_front();
+        if let Some(task) = first {
+            task.run();
+        }
+        let waker = th.join().unwrap();
+        sched.drain();
+        assert!(join.is_finished(), "a wake was absorbed without publishing");
+        drop(waker);
+        drop(join);
+    });
+}
+
+/// Opens a `disable_cancellation` scope on its first poll and hands the
+/// scope's task reference out, to be closed from another thread; then
+/// waits for ever.
+struct ShieldThenPend {
+    /// Receives the reference that closes the scope.
+    shield: Arc<Mutex<Option<super::TaskRef>>>,
+}
+
+impl Future for ShieldThenPend {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        let mut slot = self.shield.lock();
+        if slot.is_none() {
+            let me = super::current_ref().expect("polled as a task");
+            super::open_shield(&me);
+            *slot = Some(me);
+        }
+        Poll::Pending
+    }
+}
+
+/// A cancellation deferred by a `disable_cancellation` scope is delivered
+/// when the scope closes on another thread while the runner decides to go
+/// idle (rule 5): either the runner sees the closed scope, or the closer
+/// sees the idle task and queues it.
+#[test]
+fn loom_shield_closed_elsewhere_delivers_cancel() {
+    model(|| {
+        let sched = TestSched::default();
+        let shield = Arc::new(Mutex::new(None));
+        let fut = ShieldThenPend {
+            shield: shield.clone(),
+        };
+        let (registered, notified, join) = new_task(fut, sched.clone(), None, Location::caller());
+        drop(registered);
+        notified.run();
+        let me = shield
+            .lock()
+            .take()
+            .expect("the first poll opened the scope");
+        // Deferred: the scope is open, and the request queues the task.
+        assert!(request_cancel(join_raw(&join)));
+        let th = thread::spawn(move || super::close_shield(me));
+        // The run the request queued races the scope's close.
+        let first = sched.queue.lock().pop_front();
+        if let Some(task) = first {
+            task.run();
+        }
+        th.join().unwrap();
+        sched.drain();
+        assert!(join.is_finished(), "the cancellation was lost");
+        drop(join);
+    });
+}

@@ -19,16 +19,22 @@
 //! 1. **References.** Each `TaskRef`, `Notified`, `Task<T>` and waker owns
 //!    one reference; the cell is freed when the count reaches zero, by
 //!    whoever drops the last one. A new task starts with three: the
-//!    registry's, the first `Notified`, and the handle's.
+//!    registry's, the first `Notified`, and the handle's. Whoever calls the
+//!    scheduler (which lives in the cell) holds a reference of its own for
+//!    the whole call, so the task cannot be freed under it; and the harness
+//!    reaches the cell through its pointer, never through a borrow (such as
+//!    a `&self` argument) that would outlive the cell's freeing.
 //! 2. **Running.** Only the holder of a `Notified` may run a task, and
 //!    running consumes it. `transition_to_running` sets `RUNNING` and clears
 //!    `NOTIFIED` and `WOKEN`; it fails if the task is running or complete,
 //!    and the `Notified` is then just released.
 //! 3. **Wake-ups.** A wake while the task is idle sets `NOTIFIED | WOKEN`
 //!    and queues a new `Notified`. A wake while it runs only sets the bits;
-//!    the runner, going idle, turns its own reference into the new
-//!    `Notified` and requeues the task. So a task is never queued twice, and
-//!    a wake during a poll is never lost.
+//!    the runner, going idle, makes the new `Notified` and requeues the
+//!    task. So a task is never queued twice, and a wake during a poll is
+//!    never lost. Every wake writes the state word, even one that finds the
+//!    bits already set, so that what the waker wrote before waking
+//!    happens-before the run it is due to.
 //! 4. **The stage.** The holder of `RUNNING` alone touches the stage; after
 //!    `COMPLETE`, the handle alone does (and, with no handle, the runtime
 //!    drops the outcome at completion).
@@ -42,6 +48,9 @@
 //!    `shield`) is non-zero, and otherwise happens when a poll returns
 //!    `Pending`; a woken task thus runs on to its next suspension, as a
 //!    ready task does in curio. A never-polled task is polled once first.
+//!    A scope that closes outside its task's poll queues the task if it is
+//!    idle; a runner that found the scope open re-checks it after going
+//!    idle, so that one of the two always queues the delivery.
 //! 6. **The join waker.** While `JOIN_WAKER` is clear the handle may write
 //!    the slot; setting it hands the slot to the runtime, which wakes it at
 //!    completion. The handle clears it again (failing once `COMPLETE` is
@@ -50,6 +59,9 @@
 //!    neither running nor complete, drops its future and completes it as
 //!    cancelled. A task spawned after that is refused by the registry and
 //!    completed the same way at once.
+//! 8. **Panics.** The task's own code (its poll, its destructors, its join
+//!    waker) runs inside `catch_unwind`; a run never unwinds into the
+//!    worker or pool thread that called it.
 //!
 //! # Safety
 //!
@@ -195,8 +207,8 @@ pub(crate) fn current_ref() -> Option<TaskRef> {
 
 /// Opens one `disable_cancellation` scope on `task` (rule 5).
 pub(crate) fn open_shield(task: &TaskRef) {
-    // ORDERING: Relaxed; a scope may close on another thread, but the
-    // delivery it then needs is ordered by the state word (`close_shield`).
+    // ORDERING: Relaxed; a scope opens only inside its task's own poll, and
+    // the runner reads the depth on the same thread after the poll.
     task.raw
         .header()
         .shield
@@ -208,13 +220,20 @@ pub(crate) fn open_shield(task: &TaskRef) {
 /// and dropped there), a pending cancellation would wait for a wake-up that
 /// may never come: the task is queued to receive it.
 pub(crate) fn close_shield(task: TaskRef) {
-    // ORDERING: Relaxed; the hand-off to the runner goes through the state
-    // word's AcqRel transitions below and in `transition_to_idle`.
+    // ORDERING: AcqRel; this and the runner's re-check in `raw.rs` (an
+    // AcqRel `fetch_add(0)` after its `OkShielded` idle transition) are
+    // read-modify-writes of the depth, so one of them reads the other.
+    // Either the runner's re-check reads this decrement (it sees the scope
+    // closed and queues the task itself), or this decrement reads from the
+    // re-check and acquires the runner's idle transition, so the state load
+    // below sees the task idle and queues it. Without the re-check, the
+    // runner could read the depth before this decrement and this thread
+    // the state before the runner went idle: the request would be lost.
     let prev = task
         .raw
         .header()
         .shield
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     debug_assert!(prev > 0);
     let inside = raw::current_raw() == Some(task.raw);
     if prev == 1 && !inside {

@@ -7,7 +7,7 @@
 
 use super::error::TaskError;
 use super::id::TaskId;
-use super::state::{State, TransitionToIdle, TransitionToRunning};
+use super::state::{State, TransitionToIdle, TransitionToNotified, TransitionToRunning};
 use super::{Notified, Schedule};
 use crate::introspect::TaskState;
 use crate::loom::{AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, UnsafeCell};
@@ -17,7 +17,7 @@ use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{AcqRel, Relaxed};
 use std::task::{Context, Poll, Waker};
 
 /// The type-independent part of a task, at offset 0 of its cell.
@@ -294,10 +294,21 @@ impl RawTask {
     }
 
     /// Runs the task; consumes the caller's `Notified` reference.
+    ///
+    /// Never unwinds: the harness catches the panics of the task's own code
+    /// (its poll, its destructors, its join waker) where they happen, and a
+    /// panic that escapes it anyway (a bug in the harness or in a
+    /// scheduler's `schedule`) is stopped here, after the panic hook has
+    /// reported it, so that the worker or pool thread goes on.
     pub(super) fn poll(self) {
+        let poll = self.header().vtable.poll;
+        let ptr = self.ptr;
         // SAFETY: the vtable belongs to this cell; the caller gives up a
         // `Notified` reference, as `poll` requires (rule 2).
-        unsafe { (self.header().vtable.poll)(self.ptr) }
+        let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { poll(ptr) }));
+        if let Err(payload) = res {
+            drop_quietly(payload);
+        }
     }
 
     /// Schedules the task; consumes one reference, which becomes the
@@ -493,8 +504,20 @@ where
         match res {
             Ok(Poll::Pending) => PollOutcome::Pending,
             Ok(Poll::Ready(output)) => {
+                // The finished future is dropped here, still inside the
+                // task's context; a panic in its destructor is the task's
+                // panic (its output is then dropped too), never the worker's.
                 // SAFETY: RUNNING is still ours (rule 4).
-                unsafe { cell.set_stage(Stage::Finished(Ok(output))) };
+                let outcome = match unsafe { cell.drop_future_or_output() } {
+                    None => Ok(output),
+                    Some(payload) => {
+                        drop_quietly(output);
+                        Err(TaskError::panic(header.id, payload))
+                    }
+                };
+                // SAFETY: as above; the stage is `Consumed`, so replacing it
+                // runs no destructor.
+                unsafe { cell.set_stage(Stage::Finished(outcome)) };
                 PollOutcome::Done
             }
             Err(payload) => {
@@ -509,20 +532,45 @@ where
         }
     };
     if let PollOutcome::Pending = outcome {
+        // ORDERING: Relaxed; a scope opens and closes on this thread during
+        // the poll, and one closed elsewhere is caught by the re-check below.
         let cancellable = header.shield.load(Relaxed) == 0;
         match header.state.transition_to_idle(cancellable) {
             TransitionToIdle::Ok => return,
             TransitionToIdle::OkNotified => {
-                return cell.scheduler.yield_now(Notified::from_raw(raw));
+                // The transition made the new `Notified`'s reference, so our
+                // own keeps the cell (and `scheduler`, which the call
+                // borrows) alive while another worker may run the task.
+                cell.scheduler.yield_now(Notified::from_raw(raw));
+                return raw.drop_reference();
             }
             TransitionToIdle::OkDealloc => return raw.dealloc(),
+            TransitionToIdle::OkShielded => {
+                // The scope may have closed on another thread since the
+                // depth was read above; re-check it now that the task is
+                // idle (see `task::close_shield` for the other half).
+                // ORDERING: AcqRel read-modify-write; pairs with the AcqRel
+                // decrement in `close_shield`: one of the two reads the
+                // other, so one side sees both the closed scope and the
+                // idle task, and queues the task.
+                if header.shield.fetch_add(0, AcqRel) == 0 {
+                    if let TransitionToNotified::Submit =
+                        header.state.transition_to_notified_for_cancel()
+                    {
+                        raw.schedule();
+                    }
+                }
+                return raw.drop_reference();
+            }
             TransitionToIdle::Cancelled => {
                 // SAFETY: RUNNING is still ours (rule 4).
                 unsafe { cell.cancel_future(ptr) };
             }
         }
     }
-    cell.complete(raw, 1);
+    // SAFETY: the outcome is stored, RUNNING is ours and we give up the
+    // `Notified` reference (rule 4); `cell` is not used again.
+    unsafe { complete::<F, S>(ptr, 1) };
 }
 
 impl<F, S> Cell<F, S>
@@ -565,17 +613,27 @@ where
     }
 
     /// Drops the future (or the outcome), catching a panic from its
-    /// destructor; returns the payload of such a panic.
+    /// destructor; returns the payload of such a panic. The stage is
+    /// `Consumed` afterwards, whether or not the destructor panicked.
     ///
     /// # Safety
     ///
     /// - As for [`Cell::set_stage`].
     unsafe fn drop_future_or_output(&self) -> Option<Box<dyn std::any::Any + Send>> {
-        panic::catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: exclusive access by the caller's contract.
-            unsafe { self.set_stage(Stage::Consumed) }
-        }))
-        .err()
+        self.stage.with_mut(|s| {
+            // Dropped in place (no copy of the future), then overwritten
+            // without a second drop: a destructor that panics has still
+            // dropped the value's other fields while unwinding, so the slot
+            // must not be dropped again, only rewritten.
+            // SAFETY: exclusive access by the caller's contract; the stage
+            // is initialised.
+            let res =
+                panic::catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(s) }));
+            // SAFETY: as above; the old value was dropped just now, so
+            // writing without dropping it is what is wanted.
+            unsafe { std::ptr::write(s, Stage::Consumed) };
+            res.err()
+        })
     }
 
     /// Cancellation: drops the future inside the task's context (so
@@ -597,37 +655,83 @@ where
         // SAFETY: forwarded from this function's contract.
         unsafe { self.set_stage(Stage::Finished(Err(outcome))) };
     }
+}
 
-    /// The outcome is stored: marks COMPLETE, notifies the handle, leaves the
-    /// registry and drops `refs` references plus the registry's (rule 4).
-    fn complete(&self, raw: RawTask, refs: usize) {
-        let snapshot = self.header.state.transition_to_complete();
+/// The outcome is stored: marks COMPLETE, notifies the handle, leaves the
+/// registry and drops `refs` references plus the registry's (rule 4).
+///
+/// A free function over the pointer, not a method on `&Cell`: it may free
+/// the cell, which no reference that outlives that (such as a `&self`
+/// argument) may point into.
+///
+/// # Safety
+///
+/// - `ptr` is a live `Cell<F, S>`, the caller owns RUNNING, the stage holds
+///   the outcome, and the caller gives up `refs` references.
+/// - The caller holds no reference into the cell that it uses afterwards.
+unsafe fn complete<F, S>(ptr: NonNull<Header>, refs: usize)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from this function's contract.
+    let raw = unsafe { RawTask::from_ptr(ptr) };
+    let released = {
+        // SAFETY: the caller's references keep the cell alive until the
+        // terminal transition below; this borrow ends before it.
+        let cell = unsafe { cell::<F, S>(ptr) };
+        let snapshot = cell.header.state.transition_to_complete();
         if !snapshot.is_join_interested() {
             // SAFETY: COMPLETE is set and no handle exists, so the runtime
-            // owns the outcome (rule 4).
-            unsafe { self.drop_future_or_output() };
+            // owns the outcome (rule 4). A panic from its destructor has no
+            // one to go to and is dropped.
+            if let Some(payload) = unsafe { cell.drop_future_or_output() } {
+                drop_quietly(payload);
+            }
         } else if snapshot.has_join_waker() {
-            // SAFETY: JOIN_WAKER is set: the slot is readable by the runtime
-            // and the handle no longer writes it, COMPLETE being set (rule 6).
-            self.header
-                .join_waker
-                .with(|w| unsafe { (*w).as_ref() }.map(Waker::wake_by_ref));
-            let prev = self.header.state.unset_join_waker_after_complete();
+            // The join waker is the user's code: a panic in its `wake` or
+            // its drop must not unwind into the worker.
+            let woken = panic::catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: JOIN_WAKER is set: the slot is readable by the
+                // runtime and the handle no longer writes it, COMPLETE being
+                // set (rule 6).
+                cell.header
+                    .join_waker
+                    .with(|w| unsafe { (*w).as_ref() }.map(Waker::wake_by_ref));
+            }));
+            if let Err(payload) = woken {
+                drop_quietly(payload);
+            }
+            let prev = cell.header.state.unset_join_waker_after_complete();
             if !prev.is_join_interested() {
                 // SAFETY: the handle was dropped after completion while
                 // JOIN_WAKER was still set, so it left the slot to us, and
                 // nobody else touches it now (rule 6).
-                let waker = self.header.join_waker.with_mut(|w| unsafe { (*w).take() });
-                drop(waker);
+                let waker = cell.header.join_waker.with_mut(|w| unsafe { (*w).take() });
+                drop_quietly(waker);
             }
         }
-        let released = self.scheduler.release(raw);
-        if self
-            .header
-            .state
-            .transition_to_terminal(refs + usize::from(released))
-        {
-            raw.dealloc();
+        cell.scheduler.release(raw)
+    };
+    // SAFETY: the cell is alive: the caller's references are not yet given up.
+    let header = unsafe { ptr.as_ref() };
+    if header
+        .state
+        .transition_to_terminal(refs + usize::from(released))
+    {
+        raw.dealloc();
+    }
+}
+
+/// Drops `value`, catching a panic from its destructor (user code that runs
+/// on a worker, with no one to report to). The payload of such a panic is
+/// dropped the same way, and a third-level panic is leaked rather than
+/// unwound.
+fn drop_quietly<T>(value: T) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        if let Err(inner) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(inner);
         }
     }
 }
@@ -718,7 +822,9 @@ where
     // SAFETY: forwarded from this function's contract.
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: the handle owns the stage after COMPLETE (rule 4).
-    unsafe { cell.drop_future_or_output() };
+    if let Some(payload) = unsafe { cell.drop_future_or_output() } {
+        drop_quietly(payload);
+    }
 }
 
 /// See [`Vtable::shutdown`].
@@ -739,7 +845,9 @@ where
     if cell.header.state.transition_to_shutdown() {
         // SAFETY: the transition gave us RUNNING (rule 7).
         unsafe { cell.cancel_future(ptr) };
-        cell.complete(raw, 1);
+        // SAFETY: the outcome is stored, RUNNING is ours and we give up the
+        // caller's reference; `cell` is not used again.
+        unsafe { complete::<F, S>(ptr, 1) };
     } else {
         raw.drop_reference();
     }

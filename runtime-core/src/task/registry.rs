@@ -31,7 +31,53 @@ struct Shard {
     closed: bool,
 }
 
+/// A shard with fewer slots than this is never compacted.
+const SHRINK_MIN_SLOTS: usize = 64;
+
+impl Shard {
+    /// Compacts the slab once at most a quarter of its slots are occupied
+    /// (and it has at least `SHRINK_MIN_SLOTS`), so a burst of tasks does
+    /// not keep its memory, nor make `for_each` and `with_task` scan it, for
+    /// the runtime's whole life. The live entries move to the front, with
+    /// their `owner_key` updated (under the shard lock, where `remove` reads
+    /// it), and the capacity drops to twice their number. The cost is
+    /// linear in the slab but paid at most once per three quarters of it
+    /// emptied, so it is amortised O(1) per removal.
+    fn shrink_if_sparse(&mut self) {
+        let len = self.slots.len();
+        let live = len - self.free.len();
+        if len < SHRINK_MIN_SLOTS || live * 4 > len {
+            return;
+        }
+        let mut next = 0;
+        for i in 0..len {
+            if let Some(task) = self.slots[i].take() {
+                // ORDERING: Relaxed; written and read under the shard lock.
+                task.raw().header().owner_key.store(next, Relaxed);
+                self.slots[next] = Some(task);
+                next += 1;
+            }
+        }
+        self.slots.truncate(next);
+        self.slots.shrink_to(SHRINK_MIN_SLOTS.max(next * 2));
+        self.free.clear();
+        self.free.shrink_to(SHRINK_MIN_SLOTS);
+    }
+
+    /// The slab's capacity, for tests.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.slots.capacity()
+    }
+}
+
 impl Registry {
+    /// The capacity of the first shard's slab, for tests.
+    #[cfg(test)]
+    pub(crate) fn slot_capacity(&self) -> usize {
+        self.shards[0].lock().capacity()
+    }
+
     /// A registry with at least `shards` shards.
     pub(crate) fn new(shards: usize) -> Registry {
         let n = shards.max(1).next_power_of_two();
@@ -83,6 +129,7 @@ impl Registry {
         }
         let task = shard.slots[key].take();
         shard.free.push(key);
+        shard.shrink_if_sparse();
         task
     }
 

@@ -74,14 +74,20 @@ pub(crate) enum TransitionToRunning {
 pub(crate) enum TransitionToIdle {
     /// Idle; the caller's reference was released.
     Ok,
-    /// Idle but woken meanwhile: the caller's reference became a new
-    /// `Notified` that must be scheduled.
+    /// Idle but woken meanwhile: a new reference was made for a `Notified`
+    /// that must be scheduled; the caller keeps its own until the scheduler
+    /// has taken the `Notified`, then releases it.
     OkNotified,
     /// Idle and that was the last reference: deallocate.
     OkDealloc,
     /// A cancellation is pending and may be delivered: the caller still owns
     /// `RUNNING` and must drop the future.
     Cancelled,
+    /// Idle with a cancellation pending that the caller found deferred by a
+    /// `disable_cancellation` scope; the caller's reference is kept, so it
+    /// can re-check the scope (which may have closed on another thread
+    /// meanwhile) and then release the reference (rule 5).
+    OkShielded,
 }
 
 /// Outcome of the notify transitions.
@@ -132,8 +138,10 @@ impl State {
             let (next, out) = f(curr);
             let Some(next) = next else { return out };
             // ORDERING: AcqRel; each transition both publishes what the
-            // caller wrote (the stage, the join waker) and acquires what the
-            // previous owner wrote.
+            // caller wrote (the stage, the join waker, a waker's data) and
+            // acquires what the previous writers of the word published. A
+            // transition that returns `None` writes nothing and so
+            // publishes nothing: only its initial Acquire load orders it.
             match self
                 .val
                 .compare_exchange_weak(curr.0, next.0, AcqRel, Acquire)
@@ -172,9 +180,16 @@ impl State {
                 return (None, TransitionToIdle::Cancelled);
             }
             if curr.is_notified() {
-                // The reference the runner held becomes the new `Notified`.
-                let next = Snapshot(curr.0 & !RUNNING);
+                // A reference for the new `Notified`; the runner's own keeps
+                // the cell alive while the scheduler borrowed from it runs.
+                let next = Snapshot(curr.0 & !RUNNING).ref_inc();
                 return (Some(next), TransitionToIdle::OkNotified);
+            }
+            if curr.is_cancelled() {
+                // Not cancellable when the caller looked: keep its reference
+                // for the re-check of the scope.
+                let next = Snapshot(curr.0 & !RUNNING);
+                return (Some(next), TransitionToIdle::OkShielded);
             }
             let next = Snapshot(curr.0 & !RUNNING).ref_dec();
             let out = if next.ref_count() == 0 {
@@ -206,8 +221,9 @@ impl State {
         prev.ref_count() == count
     }
 
-    /// A waker consumed by `wake()`: its reference either becomes the
-    /// `Notified` or is released.
+    /// A waker consumed by `wake()`: its reference is released, or, on
+    /// `Submit`, kept while a new one made for the `Notified` is scheduled
+    /// (the caller then releases the waker's).
     pub(crate) fn transition_to_notified_by_val(&self) -> TransitionToNotified {
         self.fetch_update(|curr| {
             if curr.is_running() {
@@ -227,7 +243,7 @@ impl State {
                 };
                 (Some(next), out)
             } else {
-                let next = Snapshot(curr.0 | NOTIFIED | WOKEN);
+                let next = Snapshot(curr.0 | NOTIFIED | WOKEN).ref_inc();
                 (Some(next), TransitionToNotified::Submit)
             }
         })
@@ -240,12 +256,13 @@ impl State {
             if curr.is_complete() {
                 (None, TransitionToNotified::DoNothing)
             } else if curr.is_running() || curr.is_notified() {
+                // Written even when the bits are already set (a same-value
+                // compare-exchange, as async-task does): the write is what
+                // publishes the waker's earlier writes to the run that the
+                // earlier wake queued, whose `transition_to_running` reads
+                // it (rule 3). A plain load here would publish nothing.
                 let next = Snapshot(curr.0 | NOTIFIED | WOKEN);
-                if next == curr {
-                    (None, TransitionToNotified::DoNothing)
-                } else {
-                    (Some(next), TransitionToNotified::DoNothing)
-                }
+                (Some(next), TransitionToNotified::DoNothing)
             } else {
                 let next = Snapshot(curr.0 | NOTIFIED | WOKEN).ref_inc();
                 (Some(next), TransitionToNotified::Submit)

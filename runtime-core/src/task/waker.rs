@@ -43,7 +43,13 @@ unsafe fn wake(data: *const ()) {
     // SAFETY: the waker owns a reference (rule 1).
     let raw = unsafe { raw(data) };
     match raw.state().transition_to_notified_by_val() {
-        TransitionToNotified::Submit => raw.schedule(),
+        TransitionToNotified::Submit => {
+            // The `Notified` got a reference of its own; the waker's keeps
+            // the cell alive while the scheduler, which lives in it, runs
+            // (the task may complete on another worker meanwhile).
+            raw.schedule();
+            raw.drop_reference();
+        }
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Dealloc => raw.drop_reference_final(),
     }
