@@ -58,10 +58,12 @@ fn default_action_child() {
             event.wait().await.unwrap();
             drop(event);
         } else {
-            let ctrl_c = curio::spawn(curio::signal::ctrl_c());
-            curio::yield_now().await;
+            // Polled once here, so its handler is installed before the
+            // signal is raised (a spawned task might not have run yet).
+            let mut ctrl_c = std::pin::pin!(curio::signal::ctrl_c());
+            assert!(futures::poll!(ctrl_c.as_mut()).is_pending());
             raise(curio::signal::SIGINT).unwrap();
-            ctrl_c.await.unwrap().unwrap();
+            ctrl_c.await.unwrap();
         }
         println!("handled");
     });

@@ -51,10 +51,10 @@
 
 mod async_fd;
 pub mod fs;
-mod lookup;
-pub mod process;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+mod lookup;
+pub mod process;
 mod reactor;
 mod server;
 pub mod signal;
