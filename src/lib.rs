@@ -154,11 +154,7 @@ pub mod __private {
     /// Builds a runtime (`workers` threads, or the default when `None`),
     /// runs `fut` as the main task, shuts down and returns its output.
     #[track_caller]
-    pub fn run_main<F>(workers: Option<usize>, fut: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
+    pub fn run_main<F: Future>(workers: Option<usize>, fut: F) -> F::Output {
         let mut builder = crate::Runtime::builder();
         if let Some(n) = workers {
             builder.workers(n);
@@ -172,11 +168,7 @@ pub mod __private {
     /// Same as [`run_main`], for `#[curio::test]`: a fresh runtime per test.
     /// When the runtime has a seed (`CURIO_SEED`), a failing test prints it.
     #[track_caller]
-    pub fn run_test<F>(workers: Option<usize>, fut: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
+    pub fn run_test<F: Future>(workers: Option<usize>, fut: F) -> F::Output {
         let mut builder = crate::Runtime::builder();
         if let Some(n) = workers {
             builder.workers(n);
@@ -242,8 +234,8 @@ pub mod __private {
     pub fn run_test_with<M, F>(config: TestConfig, make: M) -> F::Output
     where
         M: Fn() -> F,
-        F: Future + Send + 'static,
-        F::Output: Send + Outcome + 'static,
+        F: Future,
+        F::Output: Outcome,
     {
         let env_seed = std::env::var("CURIO_SEED").ok().map(|v| {
             v.trim()

@@ -266,3 +266,104 @@ fn bad_grace_child() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("CURIO_SHUTDOWN_GRACE"), "{err}");
 }
+
+/// `block_on` as tokio has it: the future borrows the caller's locals,
+/// holds an `Rc` across awaits (neither `Send` nor `'static`), and the
+/// tasks it spawns run on the workers.
+#[test]
+fn block_on_takes_a_borrowing_non_send_future() {
+    let rt = runtime(2, "bo-borrow");
+    let mut handles: Vec<curio::Task<usize>> = (0..8).map(|i| rt.spawn(async move { i })).collect();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let total = rt.block_on(async {
+        let mut total = 0;
+        for h in handles.drain(..) {
+            let v = h.await.unwrap();
+            seen.borrow_mut().push(v);
+            curio::yield_now().await;
+            total += v;
+        }
+        let worker = curio::spawn(async { std::thread::current().name().unwrap_or("").to_owned() });
+        assert!(worker.await.unwrap().starts_with("bo-borrow"));
+        total
+    });
+    assert_eq!(total, 28);
+    assert_eq!(seen.borrow().len(), 8);
+    assert!(handles.is_empty());
+    // The runtime lives on after block_on.
+    assert_eq!(rt.block_on(rt.spawn(async { 5 })).unwrap(), 5);
+}
+
+#[curio::test]
+async fn a_test_body_may_hold_an_rc_across_awaits() {
+    let rc = std::rc::Rc::new(41);
+    curio::sleep(Duration::from_millis(1)).await;
+    assert_eq!(*rc + 1, 42);
+}
+
+/// The future `block_on` drives is a task to the rest of curio: it has a
+/// task id, shows in `ps` as `main` (RUNNING while polled, TIME_SLEEP with
+/// this file's line while it sleeps), timeouts and shields work in it.
+#[test]
+fn block_on_looks_like_a_task() {
+    let rt = runtime(2, "bo-task");
+    let handle = rt.handle().clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = std::thread::spawn(move || {
+        let id = rx.recv().unwrap();
+        support::wait_until(Duration::from_secs(10), "main asleep", || {
+            handle.tasks().iter().any(|t| {
+                t.id == id
+                    && t.state == curio::introspect::TaskState::TimeSleep
+                    && t.name.as_deref() == Some("main")
+            })
+        });
+        let t = handle.tasks().into_iter().find(|t| t.id == id).unwrap();
+        let at = t.waiting_at.expect("a wait location");
+        assert!(at.file().ends_with("rt_shutdown.rs"), "{at}");
+    });
+    rt.block_on(async {
+        let me = curio::current_task();
+        let main = curio::Handle::current()
+            .tasks()
+            .into_iter()
+            .find(|t| t.id == me)
+            .unwrap();
+        assert_eq!(main.state, curio::introspect::TaskState::Running);
+        assert_eq!(main.name.as_deref(), Some("main"));
+        tx.send(me).unwrap();
+        curio::sleep(Duration::from_millis(300)).await;
+        let timed_out = curio::timeout_after(
+            Duration::from_millis(10),
+            curio::sleep(Duration::from_secs(60)),
+        )
+        .await;
+        assert!(timed_out.is_err());
+    });
+    watcher.join().unwrap();
+    // The stand-in task is gone once block_on returned.
+    assert_eq!(rt.handle().tasks().len(), 0);
+}
+
+/// Cancelling the main task (as the monitor's `cancel` does) drops its
+/// future at its await, on its own thread, and `block_on` panics.
+#[test]
+fn block_on_can_be_cancelled() {
+    let rt = runtime(1, "bo-cancel");
+    let drops = DropCount::default();
+    let handle = rt.handle().clone();
+    let guard = drops.guard();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async move {
+            let _guard = guard;
+            let me = curio::current_task();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                assert!(handle.cancel_task(me));
+            });
+            curio::sleep(Duration::from_secs(60)).await;
+        })
+    }));
+    assert!(result.is_err());
+    assert_eq!(drops.get(), 1);
+}

@@ -54,11 +54,7 @@ pub use time::{
 /// assert_eq!(answer, 42);
 /// ```
 #[track_caller]
-pub fn run<F>(future: F) -> F::Output
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
+pub fn run<F: std::future::Future>(future: F) -> F::Output {
     Runtime::new()
         .unwrap_or_else(|e| panic!("curio::run: cannot start the runtime: {e}"))
         .run(future)

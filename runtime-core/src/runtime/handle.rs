@@ -4,10 +4,9 @@ use super::context;
 use crate::loom::Arc;
 use crate::scheduler::worker::with_worker;
 use crate::scheduler::Shared;
-use crate::task::{self, Notified, RawTask, Schedule, Task, TaskError};
+use crate::task::{self, Notified, RawTask, Schedule, Task};
 use std::future::Future;
 use std::panic::Location;
-use std::pin::Pin;
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -104,34 +103,92 @@ impl Handle {
         join
     }
 
-    /// Runs `future` to completion on this runtime, blocking the calling
-    /// thread until it finishes, and returns its output.
+    /// Drives `future` to completion on the calling thread, as tokio's
+    /// `block_on` does, and returns its output: the future need not be
+    /// `Send` nor `'static`, so it may borrow the caller's locals; tasks it
+    /// spawns run on the workers, and the runtime lives on after it.
     ///
-    /// The future runs as a task (it can be cancelled, and shows in the
-    /// monitor); a panic inside it is resumed on the calling thread.
+    /// While it runs, the future is a task to the rest of curio: it has a
+    /// task id (`current_task()`), timeouts and `disable_cancellation` work
+    /// in it, it shows in the monitor's `ps` (named `main`) with the await
+    /// it is blocked in, and the monitor's `cancel` cancels it.
     ///
     /// # Panics
     ///
     /// Panics when called from a worker thread of a curio runtime (inside a
     /// task): blocking a worker on a task that may need that worker would
-    /// deadlock. Await the future instead. Also panics if the task is
-    /// cancelled, since there is then no output to return.
+    /// deadlock. Await the future instead. Also panics if the future is
+    /// cancelled (the monitor's `cancel`), since there is then no output to
+    /// return.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// let mut handles = Vec::new();
+    /// for i in 0..4 {
+    ///     handles.push(rt.spawn(async move { i * 10 }));
+    /// }
+    /// // Borrows `handles`, and the future is not `'static`.
+    /// let sum = rt.handle().block_on(async {
+    ///     let mut sum = 0;
+    ///     for h in handles.drain(..) {
+    ///         sum += h.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 60);
+    /// ```
     #[track_caller]
-    pub fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         assert!(
             !context::on_worker(),
             "cannot block_on inside a curio task: it would block a worker thread \
              that other tasks need; `.await` the future instead"
         );
-        let task = self.spawn_named(future, Some("main".into()), Location::caller());
-        match wait_blocking(task) {
-            Ok(value) => value,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("block_on: the main task was cancelled ({e})"),
+        let location = Location::caller();
+        let _enter = context::enter(self.clone());
+        let stand_in = StandIn::new(self, location);
+        // ORDERING: SeqCst; see `ThreadWaker::mark_busy`.
+        self.shared
+            .block_on_busy
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let thread_waker = StdArc::new(ThreadWaker {
+            thread: std::thread::current(),
+            state: std::sync::atomic::AtomicU8::new(BUSY),
+            shared: self.shared.clone(),
+        });
+        let _busy = BusyGuard(&thread_waker);
+        let waker = Waker::from(thread_waker.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            let polled = {
+                let _current = task::raw::enter_current(&stand_in.task);
+                future.as_mut().poll(&mut cx)
+            };
+            if let Poll::Ready(out) = polled {
+                drop(stand_in);
+                return out;
+            }
+            stand_in.task.raw().header().end_stand_in_poll();
+            if stand_in.cancellation_due() {
+                // Delivered at this suspension, as for a task: the future
+                // is dropped here, on its own thread.
+                drop(stand_in);
+                panic!("block_on: the main task was cancelled");
+            }
+            thread_waker.mark_not_busy(IDLE);
+            if self.shared.seeded {
+                // A seeded worker waits for this thread to park
+                // (`next_seeded`).
+                self.shared.notify_parked();
+            }
+            // A paused clock with nothing left to run jumps here too: the
+            // workers may all be parked already (`time/clock.rs`).
+            self.shared.auto_advance_if_idle();
+            std::thread::park();
+            thread_waker.mark_busy();
         }
     }
 
@@ -377,27 +434,165 @@ impl Schedule for Handle {
     }
 }
 
-/// Wakes a thread blocked in [`wait_blocking`].
-struct ThreadWaker(std::thread::Thread);
+/// The task that stands for a future driven by [`Handle::block_on`]: a
+/// registered task (so the monitor lists it and cancels it, and code in the
+/// future has a current task) whose own future never runs. When
+/// `block_on` ends it is cancelled and run once on that thread, which
+/// completes it and takes it out of the registry.
+struct StandIn {
+    /// The registry's view of it, and the current task while polling.
+    task: task::TaskRef,
+    /// Where its `Notified` lands when a cancellation queues it.
+    queued: StdArc<parking_lot::Mutex<Option<Notified>>>,
+}
 
-impl Wake for ThreadWaker {
-    fn wake(self: StdArc<Self>) {
-        self.0.unpark();
+impl StandIn {
+    /// Registers a stand-in named `main` on `handle`'s runtime, idle.
+    fn new(handle: &Handle, location: &'static Location<'static>) -> StandIn {
+        let queued = StdArc::new(parking_lot::Mutex::new(None));
+        let schedule = StandInSchedule {
+            handle: handle.clone(),
+            queued: queued.clone(),
+            thread: std::thread::current(),
+        };
+        let (registered, notified, join) = task::new_task(
+            std::future::pending::<()>(),
+            schedule,
+            Some("main".into()),
+            location,
+        );
+        drop(join);
+        let task = registered.clone_ref();
+        match handle.shared.registry.insert(registered) {
+            // Polled once (it stays pending), so it waits like a task.
+            Ok(()) => notified.run(),
+            Err(registered) => {
+                notified.shutdown();
+                drop(registered);
+            }
+        }
+        StandIn { task, queued }
     }
 
-    fn wake_by_ref(self: &StdArc<Self>) {
-        self.0.unpark();
+    /// Whether a cancellation was requested and no `disable_cancellation`
+    /// scope of the future is open.
+    fn cancellation_due(&self) -> bool {
+        let raw = self.task.raw();
+        let header = raw.header();
+        // ORDERING: Relaxed; scopes of this future open and close on this
+        // thread, between its polls.
+        header.is_cancel_requested()
+            && header.shield.load(std::sync::atomic::Ordering::Relaxed) == 0
     }
 }
 
-/// Blocks the calling (non-worker) thread until `task` finishes.
-pub(crate) fn wait_blocking<T>(mut task: Task<T>) -> Result<T, TaskError> {
-    let waker = Waker::from(StdArc::new(ThreadWaker(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        match Pin::new(&mut task).poll(&mut cx) {
-            Poll::Ready(out) => return out,
-            Poll::Pending => std::thread::park(),
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        // Cancel it (a no-op if already requested) and run what that
+        // queued: its pending future is dropped and it completes.
+        let raw = self.task.raw();
+        for _ in 0..2 {
+            if let Some(notified) = self.queued.lock().take() {
+                notified.run();
+            }
+            if raw.header().task_state() == crate::introspect::TaskState::Terminated {
+                return;
+            }
+            task::request_cancel(raw);
         }
+    }
+}
+
+/// Takes a `block_on` thread out of the busy count when it returns or
+/// unwinds.
+struct BusyGuard<'a>(&'a StdArc<ThreadWaker>);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.mark_not_busy(DONE);
+    }
+}
+
+/// Where a stand-in's scheduling goes: to its `block_on` thread.
+struct StandInSchedule {
+    /// The runtime (for the registry).
+    handle: Handle,
+    /// The stand-in's queued `Notified`.
+    queued: StdArc<parking_lot::Mutex<Option<Notified>>>,
+    /// The `block_on` thread, woken so it notices a cancellation.
+    thread: std::thread::Thread,
+}
+
+impl Schedule for StandInSchedule {
+    fn schedule(&self, task: Notified) {
+        *self.queued.lock() = Some(task);
+        self.thread.unpark();
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.handle.release(task)
+    }
+}
+
+/// Wakes a thread blocked in [`Handle::block_on`].
+///
+/// It also keeps the runtime's count of `block_on` threads that can run
+/// (`Shared::block_on_busy`): a paused clock must not jump while one of
+/// them is polling or has been woken.
+struct ThreadWaker {
+    /// The `block_on` thread.
+    thread: std::thread::Thread,
+    /// `BUSY`, `IDLE` (parked and not woken) or `DONE` (`block_on` returned).
+    state: std::sync::atomic::AtomicU8,
+    /// The runtime whose count it keeps.
+    shared: Arc<Shared>,
+}
+
+/// The `block_on` thread polls, or was woken.
+const BUSY: u8 = 0;
+/// The `block_on` thread is parked and nobody woke it.
+const IDLE: u8 = 1;
+/// `block_on` returned: later wakes count nothing.
+const DONE: u8 = 2;
+
+impl ThreadWaker {
+    /// Counts the thread busy again if it was idle.
+    fn mark_busy(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        // ORDERING: SeqCst; with the count, part of the idle check that
+        // `Shared::is_idle` makes (a woken thread is counted before the
+        // check can see it idle).
+        if self
+            .state
+            .compare_exchange(IDLE, BUSY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            self.shared.block_on_busy.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// The thread is about to park (`to` = `IDLE`) or leaves `block_on`
+    /// (`to` = `DONE`); it is no longer counted busy.
+    fn mark_not_busy(&self, to: u8) {
+        use std::sync::atomic::Ordering::SeqCst;
+        // ORDERING: SeqCst; see `mark_busy`.
+        if self.state.swap(to, SeqCst) == BUSY {
+            self.shared.block_on_busy.fetch_sub(1, SeqCst);
+        }
+    }
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: StdArc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.mark_busy();
+        self.thread.unpark();
     }
 }

@@ -106,6 +106,8 @@ impl Runtime {
             long_block_count: crate::loom::AtomicU64::new(0),
             time: std::sync::OnceLock::new(),
             io: std::sync::OnceLock::new(),
+            block_on_busy: crate::loom::AtomicUsize::new(0),
+            seeded: seed.is_some() && num_workers == 1,
             clock: std::sync::Arc::new(crate::time::Clock::new(builder.start_paused)),
         });
         let mut rt = Runtime {
@@ -209,11 +211,7 @@ impl Runtime {
     /// cancelled, or when called inside a curio task (see
     /// [`Handle::block_on`]).
     #[track_caller]
-    pub fn run<F>(self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
+    pub fn run<F: Future>(self, future: F) -> F::Output {
         let out = self.handle.block_on(future);
         drop(self);
         out
@@ -227,11 +225,7 @@ impl Runtime {
     ///
     /// As [`Runtime::run`].
     #[track_caller]
-    pub fn block_on<F>(&self, future: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.handle.block_on(future)
     }
 

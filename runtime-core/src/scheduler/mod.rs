@@ -19,7 +19,7 @@ pub(crate) mod worker;
 mod loom_tests;
 
 use crate::blocking;
-use crate::loom::{AtomicBool, AtomicU64, Mutex};
+use crate::loom::{AtomicBool, AtomicU64, AtomicUsize, Mutex};
 use crate::task::{Notified, Registry};
 use crossbeam_utils::CachePadded;
 use idle::Idle;
@@ -87,6 +87,11 @@ pub(crate) struct Shared {
     pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
     /// The timer driver, started on first use (`time/driver.rs`).
     pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
+    /// Whether the schedule is a seeded shuffle (one worker, a seed).
+    pub(crate) seeded: bool,
+    /// `block_on` threads that are polling or have been woken: while one
+    /// is, a paused clock does not jump (`time/clock.rs`).
+    pub(crate) block_on_busy: AtomicUsize,
     /// The runtime's clock, which tests may pause (`time/clock.rs`).
     pub(crate) clock: std::sync::Arc<crate::time::Clock>,
     /// The I/O driver the workers turn, once an extension installed one
@@ -202,6 +207,26 @@ impl Shared {
     /// clock must not jump past its deadline meanwhile.
     pub(crate) fn blocking_in_flight(&self) -> bool {
         self.blocking.in_flight() > 0
+    }
+
+    /// Whether nothing can run: every worker parked, nothing queued, no
+    /// `block_on` thread polling or woken, no `run_in_thread` call in
+    /// flight. A paused clock may then jump.
+    pub(crate) fn is_idle(&self) -> bool {
+        // ORDERING: SeqCst; see `ThreadWaker::mark_busy` (handle.rs).
+        self.idle.all_parked()
+            && self.block_on_busy.load(SeqCst) == 0
+            && !self.has_queued_work()
+            && !self.blocking_in_flight()
+    }
+
+    /// With the clock paused and nothing able to run, moves the clock to
+    /// the next deadline and fires it on this thread.
+    pub(crate) fn auto_advance_if_idle(&self) -> bool {
+        if !self.clock.is_paused() || !self.is_idle() {
+            return false;
+        }
+        self.time.get().is_some_and(|driver| driver.auto_advance())
     }
 
     /// Whether any queue holds work (idle.rs rule 3).

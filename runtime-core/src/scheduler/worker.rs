@@ -320,17 +320,7 @@ impl WorkerContext {
     /// this worker, which is then unparked again to run them.
     fn auto_advance_clock(&self, index: usize) -> bool {
         let shared = &*self.shared;
-        if !shared.clock.is_paused()
-            || !shared.idle.all_parked()
-            || shared.has_queued_work()
-            || shared.blocking_in_flight()
-        {
-            return false;
-        }
-        let Some(driver) = shared.time.get() else {
-            return false;
-        };
-        if !driver.auto_advance() || !self.has_local_work() {
+        if !shared.auto_advance_if_idle() || !self.has_local_work() {
             return false;
         }
         let searching = !shared.idle.unpark_self(index);
@@ -452,6 +442,17 @@ impl Core {
     /// The seeded shuffle (`Builder::seed`): every ready task, from the
     /// injector too, is a candidate, and the generator picks which runs.
     fn next_seeded(&mut self, shared: &Shared) -> Option<Notified> {
+        // The future a `block_on` thread drives takes turns with the
+        // worker's tasks: while it polls (or was woken), nothing else
+        // starts, so which runs when is the schedule's choice, not the OS's.
+        // ORDERING: SeqCst; see `ThreadWaker::mark_busy` (handle.rs).
+        if shared
+            .block_on_busy
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0
+        {
+            return None;
+        }
         let mut ready = self.seeded.take().unwrap_or_default();
         ready.extend(self.lifo_slot.take());
         while let Some(task) = self.run_queue.pop() {

@@ -116,6 +116,12 @@ pub(crate) struct TaskRef {
 }
 
 impl TaskRef {
+    /// Another reference to the same task.
+    pub(crate) fn clone_ref(&self) -> TaskRef {
+        self.raw.ref_inc();
+        TaskRef { raw: self.raw }
+    }
+
     /// The task's id.
     pub(crate) fn id(&self) -> TaskId {
         self.raw.header().id

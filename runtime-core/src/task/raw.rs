@@ -155,6 +155,18 @@ impl Header {
         self.polls.load(Relaxed)
     }
 
+    /// A stand-in's poll (`enter_current`) ended without reporting a wait:
+    /// it now waits on something unnamed, as a task that returned
+    /// `Pending` silently.
+    pub(crate) fn end_stand_in_poll(&self) {
+        // ORDERING: Relaxed; an observation for the monitor only.
+        if self.wait_is_current()
+            && TaskState::from_code(self.wait_state.load(Relaxed)) == TaskState::Running
+        {
+            self.wait_state.store(TaskState::FutureWait as u8, Relaxed);
+        }
+    }
+
     /// Whether a cancel request was made (rule 5); read by timeouts and
     /// `check_cancellation` (`cancel.rs`).
     pub(crate) fn is_cancel_requested(&self) -> bool {
@@ -882,6 +894,22 @@ impl Drop for CurrentGuard {
             crate::scheduler::coop::unconstrain();
         }
     }
+}
+
+/// Makes `task` this thread's current task until the guard drops: the
+/// `block_on` thread polls its future as the stand-in task's
+/// (`runtime/handle.rs`). The caller keeps a reference to `task` for the
+/// guard's life, as a poll does (rule 2).
+pub(crate) fn enter_current(task: &super::TaskRef) -> impl Drop {
+    let raw = task.raw();
+    let ptr = raw.as_ptr();
+    let header = raw.header();
+    // ORDERING: Relaxed; a statistics counter only this thread writes
+    // while the stand-in is entered (its own harness never polls it then).
+    header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+    // The monitor shows it running until the poll reports a wait.
+    header.set_wait(TaskState::Running as u8, None);
+    CurrentGuard::enter(ptr)
 }
 
 /// The task this thread is polling, if any; the caller must take a
