@@ -51,6 +51,9 @@
 //! [curio]: https://github.com/dabeaz/curio
 #![forbid(unsafe_code)]
 
+/// The guide: curio's tutorial in Rust, step by step, and "Coming from tokio".
+pub mod guide;
+
 pub use runtime_core::{
     check_cancellation, clock, current_task, disable_cancellation, ignore_after, ignore_at, run,
     run_in_thread, sleep, sleep_until, spawn, spawn_thread, timeout_after, timeout_at,
