@@ -12,6 +12,19 @@ use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 
 fn main() -> std::io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+async_fd: puts the read end of a child process's stdout (a pipe) on curio's
+reactor with AsyncFd and reads the child's lines as they arrive, with
+non-blocking reads. The child writes five lines, 20 ms apart; the example
+exits when it has ended.
+
+Usage: async_fd [-h | --help]
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
     curio::run(async {
         let mut child = Command::new("sh")
             .arg("-c")

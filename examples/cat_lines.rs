@@ -11,8 +11,27 @@ use curio::net::SocketStream;
 use curio::process::{Command, Stdio};
 use futures::AsyncWriteExt;
 
+fn main() -> std::io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+cat_lines: runs COMMAND as a child process, streams its output line by line
+into a temporary file written through curio::fs, then reads the file back
+with readline and prints it numbered. Exits when the command has ended.
+
+Usage: cat_lines [COMMAND [ARGS...]]   (default: ls -l /)
+       cat_lines -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    cat_lines()
+}
+
+/// The example proper: `#[curio::main]` turns it into a plain function
+/// that builds a runtime, runs the body on it and shuts the runtime down.
 #[curio::main]
-async fn main() -> std::io::Result<()> {
+async fn cat_lines() -> std::io::Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         args = vec!["ls".into(), "-l".into(), "/".into()];

@@ -101,8 +101,29 @@ fn drive(addr: SocketAddr, clients: Clients) -> std::io::Result<()> {
     Ok(())
 }
 
+fn main() -> std::io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+chat_server: curio's chat server. Every line a client sends goes to every
+other connected client, prefixed with the sender's address.
+
+Usage: chat_server PORT   serve on 0.0.0.0:PORT until interrupted
+                          (connect with several `nc localhost PORT`)
+       chat_server        self-test: serve on a free loopback port, chat
+                          with three clients, check and exit
+       chat_server -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    chat_server()
+}
+
+/// The example proper: `#[curio::main]` turns it into a plain function
+/// that builds a runtime, runs the body on it and shuts the runtime down.
 #[curio::main]
-async fn main() -> std::io::Result<()> {
+async fn chat_server() -> std::io::Result<()> {
     let port = std::env::args().nth(1);
     let addr = match &port {
         Some(p) => format!("0.0.0.0:{p}"),

@@ -52,8 +52,28 @@ fn drive(addr: SocketAddr, clients: usize, lines: usize) -> std::io::Result<usiz
     Ok(total)
 }
 
+fn main() -> std::io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+echo_server: curio's echo server. Every client gets back what it sends.
+
+Usage: echo_server PORT   serve on 0.0.0.0:PORT until interrupted
+                          (try `nc localhost PORT`)
+       echo_server        self-test: serve on a free loopback port, echo
+                          lines to 8 clients, print the count and exit
+       echo_server -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    echo_server()
+}
+
+/// The example proper: `#[curio::main]` turns it into a plain function
+/// that builds a runtime, runs the body on it and shuts the runtime down.
 #[curio::main]
-async fn main() -> std::io::Result<()> {
+async fn echo_server() -> std::io::Result<()> {
     let port = std::env::args().nth(1);
     let addr = match &port {
         Some(p) => format!("0.0.0.0:{p}"),

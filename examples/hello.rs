@@ -4,8 +4,26 @@
 
 use std::time::Instant;
 
+fn main() {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+hello: spawns 1000 tasks on a curio runtime, each yielding once and
+returning a number, joins them, prints the sum and how long it took, and
+exits.
+
+Usage: hello [-h | --help]
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return;
+    }
+    hello();
+}
+
+/// The example proper: `#[curio::main]` turns it into a plain function
+/// that builds a runtime, runs the body on it and shuts the runtime down.
 #[curio::main]
-async fn main() {
+async fn hello() {
     let start = Instant::now();
     let mut total = 0u64;
     let mut kids = Vec::new();

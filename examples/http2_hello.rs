@@ -86,6 +86,21 @@ async fn self_test(requests: usize) -> Result<usize, Box<dyn std::error::Error +
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+http2_hello: HTTP/2 (prior knowledge, h2c) \"Hello, world\" served by hyper
+on curio, with hyper's HTTP/2 client on curio for the self-test.
+
+Usage: http2_hello PORT   serve on 127.0.0.1:PORT until Ctrl-C (try
+                          `curl --http2-prior-knowledge http://127.0.0.1:PORT/`)
+       http2_hello        self-test: 200 concurrent requests over one
+                          HTTP/2 connection on a free loopback port, checked
+       http2_hello -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
     let Some(port) = std::env::args().nth(1) else {
         let requests = 200;
         let good = curio::run(self_test(requests))?;

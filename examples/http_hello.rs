@@ -161,6 +161,22 @@ pub fn self_test(connections: usize, requests: usize) -> io::Result<usize> {
 
 #[allow(dead_code)]
 fn main() -> io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+http_hello: HTTP/1.1 \"Hello, world\" served by hyper on curio, with a
+header-read timeout and a graceful shutdown.
+
+Usage: http_hello PORT   serve on 127.0.0.1:PORT until Ctrl-C
+                         (try `curl http://127.0.0.1:PORT/`)
+       http_hello        self-test: requests over 4 keep-alive connections
+                         on a free loopback port, checked, then a graceful
+                         shutdown
+       http_hello -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
     let Some(port) = std::env::args().nth(1) else {
         let ok = self_test(4, 250)?;
         println!(

@@ -132,6 +132,20 @@ pub fn run_on(rt: curio::Runtime, scale: f64) -> Vec<String> {
 }
 
 fn main() {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+kid: curio's tutorial program. A kid plays with friends until the parent
+runs out of patience, and saves their work when cancelled. Exits when the
+story is over (about a minute at the default scale).
+
+Usage: kid [TIME_SCALE]   TIME_SCALE multiplies every delay: a non-negative
+                          number, default 1 (0.01 runs a hundred times faster)
+       kid -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return;
+    }
     let scale = match std::env::args().nth(1).map(|s| s.parse::<f64>()) {
         None => 1.0,
         Some(Ok(scale)) if scale >= 0.0 => scale,

@@ -1029,6 +1029,22 @@ pub fn self_check(addr: SocketAddr) -> io::Result<usize> {
 
 #[allow(dead_code)]
 fn main() -> io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+mini_redis: a Redis server on curio (strings, expiry, pipelining, pub/sub,
+the RESP protocol), usable with redis-cli and redis-benchmark.
+
+Usage: mini_redis serve [ADDR [WORKERS]]   serve on ADDR (default
+                                           127.0.0.1:6379) with WORKERS
+                                           worker threads until Ctrl-C
+       mini_redis                          self-test: start a server on a free
+                                           loopback port, run the checks, exit
+       mini_redis -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None => {

@@ -154,6 +154,22 @@ pub fn self_test(connections: usize) -> io::Result<usize> {
 
 #[allow(dead_code)]
 fn main() -> io::Result<()> {
+    /// What `--help` prints.
+    const USAGE: &str = "\
+tls_echo: a TLS echo server and client on curio (futures-rustls over
+curio's TcpStream), with a self-signed certificate for localhost made at
+run time.
+
+Usage: tls_echo PORT   serve on 127.0.0.1:PORT until Ctrl-C (try `openssl
+                       s_client -connect 127.0.0.1:PORT`; do not verify)
+       tls_echo        self-test: echo 1 B to 256 KiB messages over 3 TLS
+                       connections on a free loopback port, checked
+       tls_echo -h | --help
+";
+    if matches!(std::env::args().nth(1).as_deref(), Some("-h" | "--help")) {
+        print!("{USAGE}");
+        return Ok(());
+    }
     let Some(port) = std::env::args().nth(1) else {
         let bytes = self_test(3)?;
         println!("self-test: {bytes} bytes echoed over 3 TLS connections");
