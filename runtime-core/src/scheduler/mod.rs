@@ -44,7 +44,7 @@ pub(crate) const MIN_GLOBAL_QUEUE_INTERVAL: u32 = 2;
 /// How long, at most, work from outside should wait in the injector while
 /// a worker is busy: the interval is tuned so that `interval × mean poll
 /// time` is about this.
-pub(crate) const GLOBAL_QUEUE_LATENCY_NS: u64 = 200_000;
+pub(crate) const GLOBAL_QUEUE_LATENCY_NS: u64 = 100_000;
 
 /// The most tasks one look at the injector moves into a local queue.
 pub(crate) const MAX_INJECT_BATCH: usize = 128;
