@@ -344,6 +344,8 @@ fn io_over_a_unix_stream_serves_http1() {
                 .header("host", "x")
                 .body(Full::<Bytes>::default())
                 .expect("request");
+            // The connection task may not have run yet.
+            sender.ready().await.map_err(io::Error::other)?;
             let response = sender
                 .send_request(request)
                 .await
@@ -395,6 +397,8 @@ fn io_over_another_futures_io_stream_serves_http1() {
                 .header("host", "x")
                 .body(Full::<Bytes>::default())
                 .expect("request");
+            // The connection task may not have run yet.
+            sender.ready().await.map_err(io::Error::other)?;
             let response = sender
                 .send_request(request)
                 .await

@@ -175,7 +175,17 @@ fn close_wakes_every_blocked_task_with_an_error() {
                 curio::spawn(async move { s.read(&mut [0; 8]).await })
             })
             .collect();
-        curio::yield_now().await;
+        // Every reader waits on the socket before it is closed.
+        let handle = curio::Handle::current();
+        while handle
+            .tasks()
+            .iter()
+            .filter(|t| t.state == curio::introspect::TaskState::ReadWait)
+            .count()
+            < 3
+        {
+            curio::sleep(std::time::Duration::from_millis(1)).await;
+        }
         server.close();
         for r in readers {
             let err = r.await.unwrap().unwrap_err();

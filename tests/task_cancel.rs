@@ -96,7 +96,9 @@ fn a_woken_task_runs_to_its_next_suspension_before_the_cancel() {
 fn a_suspended_task_is_not_polled_to_deliver_a_cancel() {
     // The request alone does not resume the task: it is dropped where it
     // waits, without one more poll.
-    runtime(1, "nopoll").run(async {
+    // A task on the only worker, so the kid runs only when it yields.
+    let rt = runtime(1, "nopoll");
+    let body = rt.spawn(async {
         let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let p = polls.clone();
         let mut kid = curio::spawn(std::future::poll_fn(move |_cx| {
@@ -109,6 +111,7 @@ fn a_suspended_task_is_not_polled_to_deliver_a_cancel() {
         assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(kid.await.unwrap_err().is_cancelled());
     });
+    rt.block_on(body).unwrap();
 }
 
 #[test]

@@ -14,7 +14,10 @@ use support::{runtime, FLAVOURS};
 fn spawn_does_not_switch_to_the_child() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let l = log.clone();
-    runtime(1, "order").run(async move {
+    // The parent is a task on the only worker (the future `run` drives
+    // runs on the calling thread, beside the workers).
+    let rt = runtime(1, "order");
+    let parent = rt.spawn(async move {
         let l2 = l.clone();
         let kid = curio::spawn(async move { l2.lock().unwrap().push("child") });
         l.lock().unwrap().push("parent-after-spawn");
@@ -22,6 +25,7 @@ fn spawn_does_not_switch_to_the_child() {
         l.lock().unwrap().push("parent-after-yield");
         kid.await.unwrap();
     });
+    rt.run(parent).unwrap();
     assert_eq!(
         *log.lock().unwrap(),
         ["parent-after-spawn", "child", "parent-after-yield"]

@@ -65,11 +65,16 @@ async fn an_escaped_inner_timeout_is_an_ordinary_value() {
 // A20: both deadlines pass while the task is suspended: the outer one wins.
 #[curio::test(workers = 1)]
 async fn simultaneous_expiry_goes_to_the_outermost() {
-    // Occupies the only worker until both deadlines have passed.
-    let blocker = curio::spawn(async { std::thread::sleep(ms(40)) });
-    let r = timeout_after(ms(20), timeout_after(ms(10), sleep(LONG))).await;
-    assert_eq!(r, Err(TaskTimeout));
-    blocker.await.unwrap();
+    // A task on the only worker, which the blocker then occupies until
+    // both deadlines have passed.
+    curio::spawn(async {
+        let blocker = curio::spawn(async { std::thread::sleep(ms(40)) });
+        let r = timeout_after(ms(20), timeout_after(ms(10), sleep(LONG))).await;
+        assert_eq!(r, Err(TaskTimeout));
+        blocker.await.unwrap();
+    })
+    .await
+    .unwrap();
 }
 
 // A20, second shape: both pass during one poll (no suspension in between).
