@@ -367,3 +367,41 @@ fn block_on_can_be_cancelled() {
     assert!(result.is_err());
     assert_eq!(drops.get(), 1);
 }
+
+/// A `run_in_thread` closure (and a `spawn_thread` one) that does not
+/// return does not hold shutdown past the grace period: its thread is left
+/// to finish on its own.
+#[test]
+fn a_stuck_blocking_call_does_not_hang_shutdown() {
+    let rt = curio::Runtime::builder()
+        .workers(1)
+        .shutdown_grace(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let (release, stuck) = std::sync::mpsc::channel::<()>();
+    let (release2, stuck2) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let started2 = started_tx.clone();
+    drop(rt.spawn(async move {
+        curio::run_in_thread(move || {
+            started_tx.send(()).unwrap();
+            let _ = stuck.recv_timeout(Duration::from_secs(30));
+        })
+        .await;
+    }));
+    drop(rt.block_on(async move {
+        curio::spawn_thread(move || {
+            started2.send(()).unwrap();
+            let _ = stuck2.recv_timeout(Duration::from_secs(30));
+        })
+    }));
+    started.recv_timeout(Duration::from_secs(10)).unwrap();
+    started.recv_timeout(Duration::from_secs(10)).unwrap();
+    let start = std::time::Instant::now();
+    drop(rt);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+    // Let the stuck closures finish (they would end after 30 s anyway).
+    release.send(()).unwrap();
+    release2.send(()).unwrap();
+}

@@ -158,7 +158,7 @@ impl Pool {
     /// Cancels queued calls and joins every thread of the pool (and the
     /// last `spawn_thread` thread that retired; the others are joined by
     /// the runtime).
-    pub(crate) fn shutdown(&self) {
+    pub(crate) fn shutdown(&self, deadline: Instant) {
         let (queued, threads) = {
             let mut st = self.inner.state.lock();
             st.shutdown = true;
@@ -170,8 +170,30 @@ impl Pool {
         for task in queued {
             task.shutdown();
         }
-        for join in threads {
+        join_by(threads, deadline);
+    }
+}
+
+/// Joins every thread that finishes by `deadline`; a thread still running
+/// then (inside a closure that does not return) is left to finish on its
+/// own, and named in a log line, so shutdown never hangs past its grace
+/// period.
+pub(crate) fn join_by(threads: Vec<JoinHandle<()>>, deadline: Instant) {
+    let mut step = std::time::Duration::from_micros(50);
+    for join in threads {
+        while !join.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(step);
+            step = (step * 2).min(std::time::Duration::from_millis(5));
+        }
+        if join.is_finished() {
             let _ = join.join();
+        } else {
+            log::warn!(
+                target: "curio::runtime",
+                "thread {:?} is still inside its closure after the shutdown grace period; \
+                 it is left to finish on its own",
+                join.thread().name().unwrap_or("(unnamed)")
+            );
         }
     }
 }

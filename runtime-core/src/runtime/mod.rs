@@ -257,7 +257,8 @@ impl Runtime {
 
     /// Cancels every live task and waits until all have ended or the grace
     /// period is over, with the workers, timer and reactor running.
-    fn cancel_and_wait(&self) {
+    /// Returns when the grace period ends.
+    fn cancel_and_wait(&self) -> std::time::Instant {
         let shared = &self.handle.shared;
         let deadline = std::time::Instant::now() + self.grace;
         shared.registry.close();
@@ -275,6 +276,7 @@ impl Runtime {
             std::thread::sleep(step.min(deadline - now));
             step = (step * 2).min(std::time::Duration::from_millis(5));
         }
+        deadline
     }
 
     /// Stops everything; see the module docs for the order.
@@ -295,7 +297,7 @@ impl Runtime {
         if let Some(monitor) = self.monitor.as_mut() {
             monitor.stop();
         }
-        self.cancel_and_wait();
+        let deadline = self.cancel_and_wait();
         shared.begin_shutdown();
         for join in self.workers.drain(..) {
             // A worker only panics on an internal bug; shutdown goes on.
@@ -311,11 +313,9 @@ impl Runtime {
         while let Some(task) = shared.injector.pop() {
             drop(task);
         }
-        shared.blocking.shutdown();
+        shared.blocking.shutdown(deadline);
         let threads = std::mem::take(&mut *shared.threads.lock());
-        for join in threads {
-            let _ = join.join();
-        }
+        blocking::join_by(threads, deadline);
         let hooks = std::mem::take(&mut *shared.on_shutdown.lock());
         for hook in hooks {
             hook();
