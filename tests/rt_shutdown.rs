@@ -389,12 +389,13 @@ fn a_stuck_blocking_call_does_not_hang_shutdown() {
         })
         .await;
     }));
-    drop(rt.block_on(async move {
-        curio::spawn_thread(move || {
+    rt.block_on(async move {
+        // Detached: shutdown, not this test, waits for it.
+        drop(curio::spawn_thread(move || {
             started2.send(()).unwrap();
             let _ = stuck2.recv_timeout(Duration::from_secs(30));
-        })
-    }));
+        }));
+    });
     started.recv_timeout(Duration::from_secs(10)).unwrap();
     started.recv_timeout(Duration::from_secs(10)).unwrap();
     let start = std::time::Instant::now();
