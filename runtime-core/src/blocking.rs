@@ -38,6 +38,10 @@ struct Inner {
     thread_name: String,
     /// Stack size of the pool's threads.
     stack_size: Option<usize>,
+    /// `Builder::on_thread_start`, called on each pool thread as it starts.
+    on_start: Option<crate::runtime::builder::ThreadHook>,
+    /// `Builder::on_thread_stop`, called on each pool thread as it stops.
+    on_stop: Option<crate::runtime::builder::ThreadHook>,
 }
 
 /// The pool's bookkeeping, under `Inner::state`.
@@ -75,6 +79,8 @@ impl Pool {
                 keep_alive: builder.keep_alive,
                 thread_name: builder.thread_name.clone(),
                 stack_size: builder.stack_size,
+                on_start: builder.on_thread_start.clone(),
+                on_stop: builder.on_thread_stop.clone(),
             }),
         }
     }
@@ -112,7 +118,15 @@ impl Pool {
         }
         let inner = self.inner.clone();
         let thread_handle = handle.clone();
-        let spawned = builder.spawn(move || inner.run(thread_handle));
+        let spawned = builder.spawn(move || {
+            if let Some(hook) = &inner.on_start {
+                (hook.0)();
+            }
+            inner.run(thread_handle);
+            if let Some(hook) = &inner.on_stop {
+                (hook.0)();
+            }
+        });
         let mut st = self.inner.state.lock();
         match spawned {
             Ok(join) if st.shutdown => {

@@ -2,8 +2,8 @@
 //! [`unix_server`] and [`run_server`].
 //!
 //! A server is an accept loop; each client runs as its own task with the
-//! handler's future. Errors and panics of a handler are logged to stderr
-//! and do not stop the server. The server runs until its task is
+//! handler's future. Errors and panics of a handler are logged through `log`
+//! (target `curio::server`) and do not stop the server. The server runs until its task is
 //! cancelled, and cancelling it cancels its client tasks (as curio's
 //! `run_server`, whose clients live in its task group).
 //!
@@ -247,7 +247,10 @@ where
             Err(e) if out_of_descriptors(&e) => {
                 let delay = match backoff {
                     None => {
-                        eprintln!("curio::net: accept: {e}; backing off until descriptors free up");
+                        log::warn!(
+                            target: "curio::server",
+                            "accept: {e}; backing off until descriptors free up"
+                        );
                         BACKOFF_MIN
                     }
                     Some(d) => (d * 2).min(BACKOFF_MAX),
@@ -276,11 +279,12 @@ where
     {
         Ok(out) => {
             if let Err(e) = out.into_result() {
-                eprintln!("curio::net: client {addr:?}: {e}");
+                log::warn!(target: "curio::server", "client {addr:?}: {e}");
             }
         }
-        Err(panic) => eprintln!(
-            "curio::net: client {addr:?} panicked: {}",
+        Err(panic) => log::error!(
+            target: "curio::server",
+            "client {addr:?} panicked: {}",
             panic_message(&*panic)
         ),
     }

@@ -171,8 +171,9 @@ impl Builder {
         self
     }
 
-    /// Calls `f` on each worker thread as it starts, before it runs a task
-    /// (to set thread-local state, pin the thread, name it in a profiler).
+    /// Calls `f` on each worker thread and each blocking-pool thread as it
+    /// starts, before it runs anything (to set thread-local state, pin the
+    /// thread, name it in a profiler).
     ///
     /// # Examples
     ///
@@ -189,17 +190,20 @@ impl Builder {
     ///     .on_thread_stop(move || { t.fetch_add(1, Ordering::SeqCst); })
     ///     .build()
     ///     .unwrap();
-    /// rt.run(async {});
-    /// assert_eq!(started.load(Ordering::SeqCst), 2);
-    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// rt.run(async {
+    ///     curio::run_in_thread(|| ()).await; // one blocking-pool thread
+    /// });
+    /// assert_eq!(started.load(Ordering::SeqCst), 3);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 3);
     /// ```
     pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_start = Some(ThreadHook(std::sync::Arc::new(f)));
         self
     }
 
-    /// Calls `f` on each worker thread as it stops, after its last task
-    /// (see [`Builder::on_thread_start`] for an example).
+    /// Calls `f` on each worker thread and each blocking-pool thread as it
+    /// stops, after its last task (see [`Builder::on_thread_start`] for an
+    /// example).
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_stop = Some(ThreadHook(std::sync::Arc::new(f)));
         self

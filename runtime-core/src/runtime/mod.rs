@@ -12,7 +12,7 @@
 //! pool, join its threads and the `spawn_thread` threads; stop the drivers
 //! (timer, reactor) and join their threads.
 
-mod builder;
+pub(crate) mod builder;
 pub(crate) mod context;
 mod handle;
 
