@@ -400,3 +400,36 @@ fn loom_shield_closed_elsewhere_delivers_cancel() {
         drop(join);
     });
 }
+
+/// Shutdown (rule 7, `TaskRef::shutdown` from the thread that shuts down)
+/// racing a cancellation being delivered on a worker (rule 5): the future
+/// is dropped exactly once, by one of them, and the join reports a
+/// cancellation.
+#[test]
+fn loom_cancel_racing_shutdown() {
+    model(|| {
+        let sched = TestSched::default();
+        let gate = Arc::new(Gate::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let fut = WaitGate(gate.clone(), Some(Counted(drops.clone())));
+        let (registered, notified, join) = new_task(fut, sched.clone(), None, Location::caller());
+        // First poll: the task waits on the gate.
+        notified.run();
+        let raw = join_raw(&join);
+        let worker = {
+            let sched = sched.clone();
+            thread::spawn(move || {
+                // False when shutdown already completed it.
+                let _ = request_cancel(raw);
+                sched.drain();
+            })
+        };
+        // The shutting-down thread cancels what the registry still holds.
+        registered.shutdown();
+        worker.join().unwrap();
+        sched.drain();
+        assert_eq!(drops.load(SeqCst), 1, "the future is dropped exactly once");
+        let outcome = loom::future::block_on(join);
+        assert!(outcome.unwrap_err().is_cancelled());
+    });
+}
