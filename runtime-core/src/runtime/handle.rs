@@ -184,9 +184,14 @@ impl Handle {
                 // (`next_seeded`).
                 self.shared.notify_parked();
             }
-            // A paused clock with nothing left to run jumps here too: the
-            // workers may all be parked already (`time/clock.rs`).
-            self.shared.auto_advance_if_idle();
+            // A paused clock with nothing left to run must jump, but the
+            // workers may all be parked already: wake one, which parks
+            // again as the last and moves the clock (`worker.rs`,
+            // `auto_advance_clock`). Only the last worker to park moves it,
+            // so two threads never jump it twice for one wait.
+            if self.shared.clock.is_paused() && self.shared.is_idle() {
+                self.shared.notify_parked();
+            }
             std::thread::park();
             thread_waker.mark_busy();
         }
