@@ -174,6 +174,10 @@ fn emfile_child() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return;
     }
+    // The server reports its back-off through `log`: print it on stderr,
+    // where the parent looks for it.
+    log::set_logger(&StderrLogger).unwrap();
+    log::set_max_level(log::LevelFilter::Warn);
     let rt = support::runtime(2, "net-emfile");
     // Bind before serving, so no descriptor is opened or freed later.
     let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
@@ -244,4 +248,19 @@ fn accept_backs_off_under_fd_exhaustion_and_keeps_serving() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "child failed: {stderr}");
     assert!(stderr.contains("backing off"), "no EMFILE seen: {stderr}");
+}
+
+/// A `log` logger that prints every record on stderr.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        eprintln!("{}: {}", record.target(), record.args());
+    }
+
+    fn flush(&self) {}
 }
