@@ -176,11 +176,18 @@ fn long_blocks_are_recorded() {
             .await
             .unwrap();
     });
-    let blocks = rt.handle().long_blocks();
-    let b = blocks
-        .iter()
-        .find(|b| b.name.as_deref() == Some("sleepy"))
-        .expect("recorded");
+    // The worker records the block after the poll returns, which may be
+    // just after the join woke `block_on`.
+    let sleepy = |blocks: &[curio::introspect::LongBlock]| {
+        blocks
+            .iter()
+            .find(|b| b.name.as_deref() == Some("sleepy"))
+            .cloned()
+    };
+    support::wait_until(Duration::from_secs(10), "the long block recorded", || {
+        sleepy(&rt.handle().long_blocks()).is_some()
+    });
+    let b = sleepy(&rt.handle().long_blocks()).expect("recorded");
     assert!(b.duration >= Duration::from_millis(60));
     assert!(b.to_string().contains("tests/monitor.rs"));
     assert!(rt.handle().stats().long_blocks >= 1);
