@@ -130,8 +130,8 @@ impl Drop for Users {
 }
 
 /// `signal-hook`'s signal set behind a lock, so waiting tasks can drain it
-/// through `&self`.
-struct Source(Mutex<signal_hook_mio::v1_0::Signals>);
+/// through `&self` (also the SIGCHLD fallback of `process/child.rs`).
+pub(crate) struct Source(pub(crate) Mutex<signal_hook_mio::v1_0::Signals>);
 
 impl mio::event::Source for Source {
     fn register(

@@ -25,6 +25,16 @@ struct MockDriver {
 }
 
 impl MockDriver {
+    /// A driver with no event pending whose turns queue into `work`.
+    fn new(work: &Arc<Work>) -> Arc<MockDriver> {
+        Arc::new(MockDriver {
+            poll: Mutex::new(()),
+            kernel: Mutex::new((false, false)),
+            ready: Condvar::new(),
+            work: work.clone(),
+        })
+    }
+
     /// An I/O event arrives (the kernel makes the poll ready).
     fn fire(&self) {
         self.kernel.lock().1 = true;
@@ -184,12 +194,7 @@ fn loom_driver_fallback_thread_races_worker() {
         let work = Arc::new(Work {
             items: AtomicUsize::new(0),
         });
-        let driver = Arc::new(MockDriver {
-            poll: Mutex::new(()),
-            kernel: Mutex::new((false, false)),
-            ready: Condvar::new(),
-            work: work.clone(),
-        });
+        let driver = MockDriver::new(&work);
         let idle = Arc::new(Idle::new(1));
         let parkers: Arc<Vec<Parker>> = Arc::new(vec![Parker::new()]);
         let done = Arc::new(AtomicBool::new(false));
@@ -248,14 +253,7 @@ fn run_model(workers: usize, items: usize, source: Source) {
     let work = Arc::new(Work {
         items: AtomicUsize::new(0),
     });
-    let driver = (source != Source::Queue).then(|| {
-        Arc::new(MockDriver {
-            poll: Mutex::new(()),
-            kernel: Mutex::new((false, false)),
-            ready: Condvar::new(),
-            work: work.clone(),
-        })
-    });
+    let driver = (source != Source::Queue).then(|| MockDriver::new(&work));
     let done = Arc::new(AtomicBool::new(false));
     let taken = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..workers)

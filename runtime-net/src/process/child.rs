@@ -123,7 +123,7 @@ enum Exit {
     #[cfg(target_os = "linux")]
     PidFd(PollEvented<PidFd>),
     /// A `SIGCHLD` self-pipe (module docs, item 2).
-    Sigchld(PollEvented<Sigchld>),
+    Sigchld(PollEvented<crate::signal::Source>),
 }
 
 /// A pidfd as a mio source.
@@ -158,33 +158,6 @@ impl mio::event::Source for PidFd {
     }
 }
 
-/// `signal-hook`'s `SIGCHLD` set behind a lock, drained through `&self`.
-struct Sigchld(Mutex<signal_hook_mio::v1_0::Signals>);
-
-impl mio::event::Source for Sigchld {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        self.0.get_mut().register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        self.0.get_mut().reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        self.0.get_mut().deregister(registry)
-    }
-}
-
 impl Exit {
     /// The exit source of `child`, registered with the current reactor.
     fn new(child: &std::process::Child, watch: Watch) -> io::Result<Exit> {
@@ -206,9 +179,9 @@ impl Exit {
         #[cfg(not(target_os = "linux"))]
         let _ = (child, watch);
         let signals = signal_hook_mio::v1_0::Signals::new([signal_hook::consts::SIGCHLD])?;
-        Ok(Exit::Sigchld(PollEvented::new(Sigchld(Mutex::new(
-            signals,
-        )))?))
+        Ok(Exit::Sigchld(PollEvented::new(crate::signal::Source(
+            Mutex::new(signals),
+        ))?))
     }
 }
 
