@@ -231,9 +231,11 @@ impl TcpListener {
         // Linux takes a listening socket out of LISTEN on shutdown(2) (it
         // resets the backlog and refuses new connections) while the
         // descriptor stays valid for the other tasks holding `&self`. An
-        // error means it is not listening any more anyway.
-        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
+        // error means it is not listening any more anyway. The final bit
+        // goes first, so that an accept woken by the shutdown's event
+        // reports the close.
         self.io.close();
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
     }
 }
 

@@ -586,8 +586,11 @@ impl TcpStream {
     /// .unwrap();
     /// ```
     pub fn close(&self) {
-        let _ = self.io.shutdown(Shutdown::Both);
+        // The final bit goes first: shutdown(2) makes the socket readable
+        // at once, and a waiter woken by that event must find the socket
+        // closed rather than read an end of stream.
         self.io.close();
+        let _ = self.io.shutdown(Shutdown::Both);
     }
 
     /// Polls a read into `buf`.

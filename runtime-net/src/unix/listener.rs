@@ -168,9 +168,9 @@ impl UnixListener {
     pub fn close(&self) {
         // shutdown(2) marks a listening Unix socket so that connects to
         // it are refused, while the descriptor stays valid for the other
-        // tasks holding `&self`.
-        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
+        // tasks holding `&self`. The final bit first, as for TCP.
         self.io.close();
+        let _ = socket2::SockRef::from(self.io.get_ref()).shutdown(std::net::Shutdown::Both);
     }
 }
 

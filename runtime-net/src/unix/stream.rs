@@ -240,8 +240,9 @@ impl UnixStream {
     /// Closes the stream for every task using it (see
     /// [`TcpStream::close`](crate::TcpStream::close)).
     pub fn close(&self) {
-        let _ = self.io.shutdown(Shutdown::Both);
+        // The final bit first, as for `TcpStream::close`.
         self.io.close();
+        let _ = self.io.shutdown(Shutdown::Both);
     }
 
     /// Polls a read into `buf`.
