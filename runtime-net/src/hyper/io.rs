@@ -229,3 +229,49 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Io;
+    use crate::reactor::Direction;
+    use crate::{TcpListener, TcpStream};
+    use hyper::rt::{Read, ReadBuf};
+    use std::future::poll_fn;
+    use std::mem::MaybeUninit;
+    use std::pin::Pin;
+    use std::task::{Context, Waker};
+
+    /// A read that fills less than hyper's buffer drained the socket: its
+    /// readiness is cleared, so hyper's next read waits for an event
+    /// instead of first failing with EAGAIN. The plain stream read keeps
+    /// the same rule.
+    #[test]
+    fn a_short_read_clears_read_readiness() {
+        curio::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            let mut server = Io::new(listener.accept().await?.0);
+            let mut raw = [MaybeUninit::uninit(); 64];
+            let mut buf = ReadBuf::uninit(&mut raw);
+            // A first read on the empty socket fails with EAGAIN and clears
+            // the optimistic start readiness, so the data below is read
+            // after its event, and no event for it comes in later.
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(Pin::new(&mut server)
+                .poll_read(&mut cx, buf.unfilled())
+                .is_pending());
+            client.write_all(b"ping").await?;
+            poll_fn(|cx| Pin::new(&mut server).poll_read(cx, buf.unfilled())).await?;
+            assert_eq!(buf.filled(), b"ping");
+            assert!(!server.inner.evented().is_ready(Direction::Read));
+
+            let server = server.into_inner();
+            client.write_all(b"pong").await?;
+            let mut plain = [0; 64];
+            assert_eq!(server.read(&mut plain).await?, 4);
+            assert!(!server.evented().is_ready(Direction::Read));
+            std::io::Result::Ok(())
+        })
+        .unwrap();
+    }
+}

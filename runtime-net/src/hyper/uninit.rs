@@ -44,7 +44,16 @@ where
         // SAFETY: the slice goes only to `recv`, which never
         // de-initialises a byte (module rule 1).
         let unfilled = unsafe { cursor.as_mut() };
-        match io.poll_io(cx, Direction::Read, |s| SockRef::from(s).recv(unfilled)) {
+        let len = unfilled.len();
+        // A short receive drained the socket: the next read waits for an
+        // event instead of first failing with EAGAIN.
+        let received = io.poll_io_drained(
+            cx,
+            Direction::Read,
+            |s| SockRef::from(s).recv(unfilled),
+            |&n| n > 0 && n < len,
+        );
+        match received {
             Poll::Ready(Ok(n)) => n,
             // Rule 3: nothing was received, nothing is marked.
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

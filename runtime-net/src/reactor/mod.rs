@@ -272,6 +272,13 @@ impl ScheduledIo {
         }
     }
 
+    /// Whether the readiness word holds readiness for `dir` now (tests
+    /// check that a drained source waits for its next event).
+    #[cfg(test)]
+    pub(crate) fn is_ready(&self, dir: Direction) -> bool {
+        self.readiness.load(Ordering::Acquire) & dir.mask() != 0
+    }
+
     /// The outcome of a readiness word for `dir`, or `None` to wait.
     fn check(word: usize, dir: Direction) -> Option<io::Result<ReadyEvent>> {
         if let Some(e) = Self::final_error(word) {

@@ -60,6 +60,20 @@ impl<S: mio::event::Source> PollEvented<S> {
         self.poll_io_in(cx, dir, WaitSlot::Poller, op, |_| false)
     }
 
+    /// [`poll_io`](Self::poll_io) for an operation whose result can prove
+    /// the source drained (a stream read that filled less than it was
+    /// given): when `drained` says so, the readiness it used is cleared,
+    /// so the next call waits for an event instead of failing with `EAGAIN`.
+    pub(crate) fn poll_io_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        op: impl FnMut(&S) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_in(cx, dir, WaitSlot::Poller, op, drained)
+    }
+
     /// [`poll_io`](Self::poll_io) with the waker in `slot`; and when
     /// `drained` says the result proves the source has nothing more for
     /// now (a short read), clears the readiness it used: the next operation
@@ -137,6 +151,12 @@ impl<S: mio::event::Source> PollEvented<S> {
     pub(crate) async fn ready(&self, dir: Direction) -> io::Result<super::ReadyEvent> {
         let mut waiter = Waiter::new(&self.shared, dir);
         std::future::poll_fn(|cx| self.poll_ready_in(cx, dir, WaitSlot::Key(&mut waiter.key))).await
+    }
+
+    /// Whether the source counts as ready in `dir` now.
+    #[cfg(test)]
+    pub(crate) fn is_ready(&self, dir: Direction) -> bool {
+        self.shared.is_ready(dir)
     }
 
     /// Marks the source closed: every task waiting on it wakes with a
