@@ -332,7 +332,7 @@ impl Builder {
     /// while rt.handle().long_blocks().is_empty() && Instant::now() < deadline {
     ///     std::thread::sleep(Duration::from_millis(1));
     /// }
-    /// assert_eq!(rt.handle().long_blocks().len(), 1);
+    /// assert!(!rt.handle().long_blocks().is_empty());
     /// ```
     pub fn longblock(&mut self, threshold: Duration) -> &mut Self {
         self.longblock = Some(threshold);
