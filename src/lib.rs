@@ -63,6 +63,18 @@ pub use runtime_core::{
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning with options, joining, cancelling.
+///
+/// # Examples
+///
+/// ```
+/// use curio::task::{Builder, TaskError};
+/// curio::run(async {
+///     let mut kid = Builder::new().name("kid").spawn(std::future::pending::<()>());
+///     assert!(kid.cancel().await);
+///     let err: TaskError = kid.await.unwrap_err();
+///     assert!(err.is_cancelled());
+/// });
+/// ```
 pub mod task {
     pub use runtime_core::task::{
         consume_budget, current_task, spawn, try_current_task, yield_now, Builder, Cancel,
@@ -78,6 +90,24 @@ pub mod task {
 /// They work on any executor; inside curio they report their waits to the
 /// monitor (`EVENT_WAIT`, `LOCK_ACQUIRE`, ...) and honour the cooperative
 /// budget.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{mpsc, Event};
+/// use std::sync::Arc;
+/// curio::run(async {
+///     let done = Arc::new(Event::new());
+///     let (tx, mut rx) = mpsc::channel(4);
+///     let d = done.clone();
+///     curio::spawn(async move {
+///         tx.send("work").await.unwrap();
+///         d.set();
+///     });
+///     assert_eq!(rx.recv().await, Some("work"));
+///     done.wait().await;
+/// });
+/// ```
 pub mod sync {
     pub use runtime_sync::*;
 }
@@ -89,6 +119,18 @@ pub use runtime_sync::{
 
 /// What tasks are doing: curio's task states, task snapshots, runtime
 /// statistics and long blocks (what the monitor shows).
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::TaskState;
+/// curio::run(async {
+///     let me = curio::current_task();
+///     let tasks = curio::Handle::current().tasks();
+///     let main = tasks.iter().find(|t| t.id == me).unwrap();
+///     assert_eq!(main.state, TaskState::Running);
+/// });
+/// ```
 pub mod introspect {
     pub use runtime_core::introspect::{
         waiting, waiting_somewhere, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
@@ -96,6 +138,19 @@ pub mod introspect {
 }
 
 /// Time: sleeping, timeouts, intervals.
+///
+/// # Examples
+///
+/// ```
+/// use curio::time::{ignore_after, interval, sleep};
+/// use std::time::Duration;
+/// curio::run(async {
+///     let mut tick = interval(Duration::from_millis(2));
+///     tick.tick().await;
+///     let late = ignore_after(Duration::from_millis(5), sleep(Duration::from_secs(60)));
+///     assert_eq!(late.await, None);
+/// });
+/// ```
 pub mod time {
     pub use runtime_core::time::{
         advance, clock, ignore_after, ignore_at, interval, pause, resume, sleep, sleep_until,
@@ -105,38 +160,131 @@ pub mod time {
 }
 
 /// Task groups: structured concurrency.
+///
+/// # Examples
+///
+/// ```
+/// use curio::group::{TaskGroup, Wait};
+/// curio::run(async {
+///     let mut g = TaskGroup::with_wait(Wait::All);
+///     for n in 1..=3 {
+///         g.spawn(async move { n * 10 });
+///     }
+///     let mut sum = 0;
+///     for r in g.join().await {
+///         sum += r.unwrap();
+///     }
+///     assert_eq!(sum, 60);
+/// });
+/// ```
 pub mod group {
     pub use runtime_core::group::{Done, Spawner, TaskGroup, Wait};
 }
 
 /// For crates that extend the runtime: the cooperative budget their
 /// operations spend, and the I/O driver trait that workers turn.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::poll_fn;
+/// curio::run(async {
+///     // An always-ready operation spends the task's budget, so a loop of
+///     // them still lets the other tasks run.
+///     let other = curio::spawn(async { "ran" });
+///     for _ in 0..1_000 {
+///         poll_fn(curio::scheduler::coop::poll_proceed).await;
+///     }
+///     assert_eq!(other.await.unwrap(), "ran");
+/// });
+/// ```
 pub mod scheduler {
     pub use runtime_core::scheduler::{coop, IoDriver};
 }
 
 /// The runtime and its configuration.
+///
+/// # Examples
+///
+/// ```
+/// use curio::runtime::Builder;
+/// let rt = Builder::new().workers(1).build().unwrap();
+/// let handle: curio::runtime::Handle = rt.handle().clone();
+/// assert_eq!(handle.workers(), 1);
+/// assert_eq!(rt.run(async { 3 }), 3);
+/// ```
 pub mod runtime {
     pub use runtime_core::runtime::{Builder, Handle, Runtime};
 }
 
 /// Networking: TCP, UDP and Unix sockets on a reactor thread, curio's
 /// buffered streams, and servers.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{TcpListener, TcpStream};
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     client.write_all(b"ping\n").await?;
+///     assert_eq!(server.as_stream().readline().await?, b"ping\n");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub mod net {
     pub use runtime_net::*;
 }
 
 /// Unix signals as events, delivered through the reactor.
+///
+/// # Examples
+///
+/// ```
+/// use curio::signal::{raise, SignalEvent, SIGUSR1};
+/// curio::run(async {
+///     let usr1 = SignalEvent::new(&[SIGUSR1])?;
+///     raise(SIGUSR1)?;
+///     usr1.wait().await?;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub mod signal {
     pub use runtime_net::signal::*;
 }
 
 /// Files and directories, every call on the blocking pool (curio's `aopen`).
+///
+/// # Examples
+///
+/// ```
+/// # let path = std::env::temp_dir().join(format!("curio-facade-fs-{}", std::process::id()));
+/// curio::run(async move {
+///     curio::fs::write(&path, "on the blocking pool").await?;
+///     assert_eq!(curio::fs::read_to_string(&path).await?, "on the blocking pool");
+///     curio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
 pub mod fs {
     pub use runtime_net::fs::*;
 }
 
 /// Child processes: `Command`, `Child`, pipes on the reactor.
+///
+/// # Examples
+///
+/// ```
+/// curio::run(async {
+///     let out = curio::process::Command::new("echo").arg("child").output().await?;
+///     assert_eq!(out.stdout, b"child\n");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub mod process {
     pub use runtime_net::process::*;
 }
@@ -144,6 +292,20 @@ pub mod process {
 /// hyper 1.x on curio (feature `hyper`): [`Executor`](hyper::Executor),
 /// [`Timer`](hyper::Timer) and [`Io`](hyper::Io), as hyper-util's tokio
 /// adapters are for tokio.
+///
+/// # Examples
+///
+/// ```
+/// use hyper::rt::Executor as _;
+/// curio::run(async {
+///     let (tx, rx) = curio::sync::oneshot::channel();
+///     // hyper's executor trait, spawning curio tasks.
+///     curio::hyper::Executor::new().execute(async move {
+///         tx.send("spawned by hyper").unwrap();
+///     });
+///     assert_eq!(rx.await.unwrap(), "spawned by hyper");
+/// });
+/// ```
 #[cfg(feature = "hyper")]
 pub mod hyper {
     pub use runtime_net::hyper::*;

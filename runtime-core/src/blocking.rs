@@ -514,6 +514,16 @@ where
 }
 
 /// The future of [`run_in_thread`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::RunInThread;
+/// # curio::run(async {
+/// let call: RunInThread<u64> = curio::run_in_thread(|| (1..=10).product());
+/// assert_eq!(call.await, 3_628_800);
+/// # });
+/// ```
 #[must_use = "the closure runs anyway; await the result to get it"]
 #[derive(Debug)]
 pub struct RunInThread<R> {

@@ -219,6 +219,17 @@ pub fn disable_cancellation<F: Future>(future: F) -> DisableCancellation<F> {
 
 pin_project! {
     /// The future of [`disable_cancellation`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::DisableCancellation;
+    /// use std::future::Ready;
+    /// # curio::run(async {
+    /// let shielded: DisableCancellation<Ready<u8>> = curio::disable_cancellation(std::future::ready(5));
+    /// assert_eq!(shielded.await, 5);
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct DisableCancellation<F> {
         // The shielded future.

@@ -7,6 +7,19 @@
 //! member's `Task` handle. Dropping the group requests cancellation of
 //! every member still running.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::{TaskGroup, Wait};
+//! # curio::run(async {
+//! let mut g = TaskGroup::with_wait(Wait::Any);
+//! g.spawn(async { "fast" });
+//! g.spawn(std::future::pending::<&str>()); // cancelled once the first is done
+//! let results = g.join().await;
+//! assert_eq!(*results[0].as_ref().unwrap(), "fast");
+//! # });
+//! ```
+//!
 //! # Invariants
 //!
 //! 1. A key is in `done` at most once, after its member's future ended; the

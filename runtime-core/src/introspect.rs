@@ -7,11 +7,49 @@
 //! [`waiting`]; outside a task that is a no-op. Each report is two relaxed
 //! stores into the task's header, and each poll resets the report, so the
 //! bookkeeping costs a few nanoseconds and is always on.
+//!
+//! # Examples
+//!
+//! ```
+//! use curio::introspect::TaskState;
+//! # curio::run(async {
+//! let kid = curio::task::Builder::new()
+//!     .name("sleeper")
+//!     .spawn(curio::sleep(std::time::Duration::from_secs(60)));
+//! // Wait (with a deadline) until the kid has reached its sleep.
+//! let handle = curio::Handle::current();
+//! let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+//! let state = loop {
+//!     let info = handle.tasks().into_iter().find(|t| t.id == kid.id()).unwrap();
+//!     if info.state == TaskState::TimeSleep || std::time::Instant::now() > deadline {
+//!         break info.state;
+//!     }
+//!     curio::yield_now().await;
+//! };
+//! assert_eq!(state.name(), "TIME_SLEEP");
+//! # drop(kid);
+//! # });
+//! ```
 
 use std::fmt;
 use std::panic::Location;
 
 /// What a task is doing, with curio's state names.
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::TaskState;
+/// curio::run(async {
+///     let me = curio::Handle::current()
+///         .tasks()
+///         .into_iter()
+///         .find(|t| t.id == curio::current_task())
+///         .unwrap();
+///     assert_eq!(me.state, TaskState::Running);
+///     assert_eq!(me.state.name(), "RUNNING");
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 #[non_exhaustive]
@@ -98,6 +136,14 @@ impl TaskState {
     }
 
     /// The state with curio's name `name`, if there is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::introspect::TaskState;
+    /// assert_eq!(TaskState::from_name("EVENT_WAIT"), Some(TaskState::EventWait));
+    /// assert_eq!(TaskState::from_name("NAPPING"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<TaskState> {
         ALL.into_iter().find(|s| s.name() == name)
     }
@@ -219,6 +265,19 @@ pub(crate) fn report_timeout(deadline: std::time::Instant) {
 }
 
 /// A snapshot of one live task, as the monitor's `ps` and `where` show it.
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::TaskInfo;
+/// curio::run(async {
+///     let kid = curio::task::Builder::new().name("kid").spawn(std::future::pending::<()>());
+///     let tasks: Vec<TaskInfo> = curio::Handle::current().tasks();
+///     let info = tasks.iter().find(|t| t.id == kid.id()).unwrap();
+///     assert_eq!(info.name.as_deref(), Some("kid"));
+///     assert!(info.sleep.is_none() && info.timeout.is_none());
+/// });
+/// ```
 #[derive(Clone, Debug)]
 pub struct TaskInfo {
     /// The task's id.
@@ -278,6 +337,31 @@ pub(crate) fn install_sync_hooks() {
 }
 
 /// A poll that held its worker longer than the long-block threshold.
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::LongBlock;
+/// use std::time::{Duration, Instant};
+/// let rt = curio::Runtime::builder()
+///     .workers(1)
+///     .longblock(Duration::from_millis(20))
+///     .build()
+///     .unwrap();
+/// let kid = rt.spawn(async { std::thread::sleep(Duration::from_millis(60)) });
+/// rt.block_on(kid).unwrap();
+/// // The worker records the block when the poll returns: wait for it.
+/// let deadline = Instant::now() + Duration::from_secs(10);
+/// let blocks: Vec<LongBlock> = loop {
+///     let blocks = rt.handle().long_blocks();
+///     if !blocks.is_empty() || Instant::now() > deadline {
+///         break blocks;
+///     }
+///     std::thread::sleep(Duration::from_millis(1));
+/// };
+/// assert!(blocks[0].duration >= Duration::from_millis(20));
+/// println!("{}", blocks[0]); // "task 2 (-) spawned at ... held worker 0 for 60.1 ms"
+/// ```
 #[derive(Clone, Debug)]
 pub struct LongBlock {
     /// The task.
@@ -307,6 +391,17 @@ impl fmt::Display for LongBlock {
 }
 
 /// Counters of one worker.
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::WorkerStats;
+/// let rt = curio::Runtime::builder().workers(2).build().unwrap();
+/// rt.block_on(async {});
+/// let workers: Vec<WorkerStats> = rt.handle().stats().workers;
+/// assert_eq!(workers.len(), 2);
+/// # let _ = workers[0].polls + workers[0].steals + workers[0].parks;
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct WorkerStats {
     /// Tasks run.
@@ -320,6 +415,17 @@ pub struct WorkerStats {
 }
 
 /// Statistics of a runtime, as the monitor's `stats` shows them.
+///
+/// # Examples
+///
+/// ```
+/// use curio::introspect::RuntimeStats;
+/// curio::run(async {
+///     let _kid = curio::spawn(std::future::pending::<()>());
+///     let stats: RuntimeStats = curio::Handle::current().stats();
+///     assert!(stats.live_tasks >= 2); // this task and the kid
+/// });
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct RuntimeStats {
     /// One entry per worker.

@@ -13,6 +13,16 @@
 //!   time, on a timing wheel driven by one timer thread;
 //! - [`disable_cancellation`], [`check_cancellation`]: cancellation control;
 //! - [`TaskGroup`]: structured concurrency.
+//!
+//! # Examples
+//!
+//! ```
+//! let answer = curio::run(async {
+//!     let kid = curio::spawn(async { 6 * 7 });
+//!     kid.await.unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! ```
 
 #![warn(missing_docs)]
 

@@ -3,6 +3,16 @@
 //! Use them through the facade, as `curio::main` and `curio::test`; this crate
 //! is an implementation detail of `curio`. The functions here are thin: the
 //! parsing and the expansion live in `entry.rs`.
+//!
+//! # Examples
+//!
+//! ```
+//! #[curio::main(workers = 2)]
+//! async fn main() {
+//!     let kid = curio::spawn(async { 1 + 1 });
+//!     assert_eq!(kid.await.unwrap(), 2);
+//! }
+//! ```
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 

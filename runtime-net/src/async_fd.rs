@@ -134,7 +134,16 @@ impl<T: AsFd> AsyncFd<T> {
     ///
     /// # Examples
     ///
-    /// See [`AsyncFd`].
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?; // now on the reactor
+    ///     fd.writable().await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
         let fd = inner.as_fd().as_raw_fd();
         Ok(AsyncFd {
@@ -149,7 +158,16 @@ impl<T: AsFd> AsyncFd<T> {
     ///
     /// # Examples
     ///
-    /// See [`AsyncFd`].
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     assert!(fd.get_ref().peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn get_ref(&self) -> &T {
         self.io
             .get_ref()
@@ -220,7 +238,26 @@ impl<T: AsFd> AsyncFd<T> {
     ///
     /// # Examples
     ///
-    /// See [`AsyncFd`].
+    /// ```
+    /// use std::io::{Read, Write};
+    /// curio::run(async {
+    ///     let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     b.write_all(b"ping")?;
+    ///     let mut buf = [0; 4];
+    ///     let n = loop {
+    ///         let mut guard = fd.readable().await?;
+    ///         match guard.try_io(|fd| fd.get_ref().read(&mut buf)) {
+    ///             Ok(result) => break result?,
+    ///             Err(_would_block) => continue,
+    ///         }
+    ///     };
+    ///     assert_eq!(&buf[..n], b"ping");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn readable(
         &self,
@@ -343,7 +380,19 @@ impl<T: AsFd> AsyncFd<T> {
 ///
 /// # Examples
 ///
-/// See [`AsyncFd`] and [`try_io`](AsyncFdReadyGuard::try_io).
+/// ```
+/// use curio::net::{AsyncFd, AsyncFdReadyGuard};
+/// use std::os::unix::net::UnixStream;
+/// curio::run(async {
+///     let (a, _b) = UnixStream::pair()?;
+///     a.set_nonblocking(true)?;
+///     let fd = AsyncFd::new(a)?;
+///     let guard: AsyncFdReadyGuard<'_, UnixStream> = fd.writable().await?;
+///     assert!(std::ptr::eq(guard.get_ref(), &fd));
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[must_use = "clear the readiness when the operation would block"]
 pub struct AsyncFdReadyGuard<'a, T: AsFd> {
     /// The descriptor.
@@ -408,7 +457,19 @@ impl<'a, T: AsFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// # Examples
     ///
-    /// See [`AsyncFd`].
+    /// ```
+    /// use std::io::Write;
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     let mut guard = fd.writable().await?;
+    ///     let sent = guard.try_io(|fd| fd.get_ref().write(b"hello"));
+    ///     assert_eq!(sent.unwrap()?, 5);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn try_io<R>(
         &mut self,
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
@@ -446,7 +507,17 @@ impl<'a, T: AsFd> AsyncFdReadyGuard<'a, T> {
     ///
     /// # Examples
     ///
-    /// See [`get_ref`](Self::get_ref).
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    ///     a.set_nonblocking(true)?;
+    ///     let fd = curio::net::AsyncFd::new(a)?;
+    ///     let guard = fd.writable().await?;
+    ///     assert!(guard.get_inner().peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn get_inner(&self) -> &'a T {
         self.fd.get_ref()
     }

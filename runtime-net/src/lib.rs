@@ -73,6 +73,19 @@ pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 /// Listener defaults.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{listener::DEFAULT_BACKLOG, TcpListener};
+/// curio::run(async {
+///     // `bind` uses the default backlog; `bind_with` takes another.
+///     let listener = TcpListener::bind_with("127.0.0.1:0", DEFAULT_BACKLOG / 2).await?;
+///     assert!(listener.local_addr()?.port() > 0);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub mod listener {
     pub use crate::tcp::DEFAULT_BACKLOG;
 }

@@ -41,6 +41,15 @@ use std::time::{Duration, Instant};
 pub trait HandlerOutput: Send + 'static {
     /// The outcome as a `Result`, to log errors.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::HandlerOutput;
+    /// let failed: std::io::Result<()> = Err(std::io::ErrorKind::BrokenPipe.into());
+    /// assert_eq!(failed.into_result().unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    /// assert!(().into_result().is_ok());
+    /// ```
+    ///
     /// # Errors
     ///
     /// The handler's error, if it returned one.
@@ -138,6 +147,26 @@ where
 /// Serves the connections of an existing listener, as [`tcp_server`] does
 /// (curio's `run_server`). The listener can be bound with options, e.g.
 /// [`TcpListener::bind_with`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{run_server, TcpListener, TcpStream};
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let mut server = curio::spawn(run_server(listener, |client: TcpStream, _| async move {
+///         client.write_all(b"hi").await
+///     }));
+///     let client = TcpStream::connect(addr).await?;
+///     let mut buf = [0; 2];
+///     client.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"hi");
+///     server.cancel().await;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 ///
 /// # Errors
 ///

@@ -1,6 +1,19 @@
 //! Unix signals as events, delivered through the reactor (curio's
 //! `SignalEvent`, removed from curio in 1.0 and rebuilt here on
 //! `signal-hook`'s self-pipe, which the reactor polls like any socket).
+//!
+//! # Examples
+//!
+//! ```
+//! use curio::signal::{raise, SignalEvent, SIGUSR2};
+//! curio::run(async {
+//!     let hangup = SignalEvent::new(&[SIGUSR2])?;
+//!     raise(SIGUSR2)?;
+//!     hangup.wait().await?;
+//!     std::io::Result::Ok(())
+//! })
+//! .unwrap();
+//! ```
 
 use crate::reactor::{Direction, PollEvented};
 use parking_lot::Mutex;
@@ -161,6 +174,18 @@ impl SignalEvent {
     /// An event for `signals`, registered with the current runtime's
     /// reactor.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::signal::{SignalEvent, SIGUSR1};
+    /// curio::run(async {
+    ///     let event = SignalEvent::new(&[SIGUSR1])?;
+    ///     assert!(!event.is_set());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// `InvalidInput` for a forbidden signal, and an error outside a curio
@@ -185,6 +210,20 @@ impl SignalEvent {
 
     /// Waits until one of the signals has arrived since the last
     /// [`clear`](Self::clear) (at once if one has).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::signal::{raise, SignalEvent, SIGUSR1};
+    /// curio::run(async {
+    ///     let event = SignalEvent::new(&[SIGUSR1])?;
+    ///     raise(SIGUSR1)?;
+    ///     event.wait().await?; // returns once the signal has arrived
+    ///     assert!(event.is_set());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -218,6 +257,21 @@ impl SignalEvent {
 
     /// Whether a signal arrived since the last [`clear`](Self::clear) and
     /// a waiter has seen it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::signal::{raise, SignalEvent, SIGUSR2};
+    /// curio::run(async {
+    ///     let event = SignalEvent::new(&[SIGUSR2])?;
+    ///     assert!(!event.is_set());
+    ///     raise(SIGUSR2)?;
+    ///     event.wait().await?;
+    ///     assert!(event.is_set());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_set(&self) -> bool {
         // ORDERING: Acquire; pairs with the Release stores in `wait`.
         self.set.load(Ordering::Acquire)
@@ -225,6 +279,21 @@ impl SignalEvent {
 
     /// Clears the event: the next [`wait`](Self::wait) waits for a new
     /// signal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::signal::{raise, SignalEvent, SIGUSR1};
+    /// curio::run(async {
+    ///     let event = SignalEvent::new(&[SIGUSR1])?;
+    ///     raise(SIGUSR1)?;
+    ///     event.wait().await?;
+    ///     event.clear();
+    ///     assert!(!event.is_set());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn clear(&self) {
         // ORDERING: Release; a plain flag, ordered with `wait`'s store.
         self.set.store(false, Ordering::Release);
@@ -271,6 +340,21 @@ pub async fn ctrl_c() -> io::Result<()> {
 }
 
 /// Sends `signal` to the calling process (for tests and self-shutdown).
+///
+/// # Examples
+///
+/// ```
+/// use curio::signal::{raise, SignalEvent, SIGTERM};
+/// curio::run(async {
+///     // With an event registered, SIGTERM is delivered to it instead of
+///     // ending the process.
+///     let term = SignalEvent::new(&[SIGTERM])?;
+///     raise(SIGTERM)?;
+///     term.wait().await?;
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 ///
 /// # Errors
 ///

@@ -8,8 +8,32 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// The longest line [`SocketStream::readline`] accepts by default: 64 KiB.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{SocketStream, UnixStream, DEFAULT_MAX_LINE};
+/// curio::run(async {
+///     let (a, _b) = UnixStream::pair()?;
+///     assert_eq!(SocketStream::new(a).max_line(), DEFAULT_MAX_LINE);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 /// The most [`SocketStream::read_all`] gathers by default: 64 MiB.
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{SocketStream, UnixStream, DEFAULT_MAX_READ_ALL};
+/// curio::run(async {
+///     let (a, _b) = UnixStream::pair()?;
+///     assert_eq!(SocketStream::new(a).read_all_limit(), DEFAULT_MAX_READ_ALL);
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub const DEFAULT_MAX_READ_ALL: usize = 64 * 1024 * 1024;
 /// How much one read from the socket asks for.
 const READ_CHUNK: usize = 16 * 1024;
@@ -123,11 +147,40 @@ impl<S> SocketStream<S> {
 
     /// Sets the longest line [`readline`](Self::readline) accepts, newline
     /// included (at least 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     stream.set_max_line(8);
+    ///     a.write_all(b"far too long a line\nshort\n").await?;
+    ///     let err = stream.readline().await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    ///     assert_eq!(stream.readline().await?, b"short\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn set_max_line(&mut self, max: usize) {
         self.max_line = max.max(1);
     }
 
     /// The longest line [`readline`](Self::readline) accepts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = a.into_stream();
+    ///     stream.set_max_line(80);
+    ///     assert_eq!(stream.max_line(), 80);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn max_line(&self) -> usize {
         self.max_line
     }
@@ -160,22 +213,74 @@ impl<S> SocketStream<S> {
     ///
     /// # Examples
     ///
-    /// See [`set_read_all_limit`](Self::set_read_all_limit).
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = a.into_stream();
+    ///     stream.set_read_all_limit(1 << 10);
+    ///     assert_eq!(stream.read_all_limit(), 1 << 10);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn read_all_limit(&self) -> usize {
         self.max_read_all
     }
 
     /// The bytes read ahead and not yet consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     a.write_all(b"one\ntwo\n").await?; // both lines are in the socket now
+    ///     assert_eq!(stream.readline().await?, b"one\n");
+    ///     assert_eq!(stream.buffered(), b"two\n"); // read ahead, not yet returned
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn buffered(&self) -> &[u8] {
         &self.buf[self.pos..self.end]
     }
 
     /// The socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     let stream = a.into_stream();
+    ///     assert!(stream.get_ref().peer_addr().is_ok());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The socket and the bytes read ahead and not yet consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     a.write_all(b"head\n").await?;
+    ///     let head = stream.read_exactly(2).await?;
+    ///     let (socket, rest) = stream.into_parts();
+    ///     assert_eq!(head, b"he");
+    ///     assert!(b"ad\n".starts_with(&rest)); // what was read ahead comes back
+    ///     drop(socket);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn into_parts(mut self) -> (S, Vec<u8>) {
         self.buf.truncate(self.end);
         self.buf.drain(..self.pos);
@@ -265,6 +370,29 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     /// otherwise the result of one read. Empty means end of stream (or
     /// `max == 0`).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     a.write_all(b"abc").await?;
+    ///     drop(a);
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         let chunk = stream.read(2).await?;
+    ///         if chunk.is_empty() {
+    ///             break; // end of stream
+    ///         }
+    ///         assert!(chunk.len() <= 2);
+    ///         got.extend(chunk);
+    ///     }
+    ///     assert_eq!(got, b"abc");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors.
@@ -287,6 +415,22 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
     }
 
     /// Gives exactly `n` bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     a.write_all(b"12345").await?;
+    ///     drop(a);
+    ///     assert_eq!(stream.read_exactly(3).await?, b"123");
+    ///     let err = stream.read_exactly(3).await.unwrap_err(); // only 2 left
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -314,6 +458,20 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
 
     /// Reads until the end of the stream and gives everything (curio's
     /// `readall`), up to [`read_all_limit`](Self::read_all_limit) bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     a.write_all(b"everything").await?;
+    ///     drop(a);
+    ///     assert_eq!(stream.read_all().await?, b"everything");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -412,6 +570,20 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
 
     /// Reads lines until the end of the stream.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream();
+    ///     a.write_all(b"x\ny\n").await?;
+    ///     drop(a);
+    ///     assert_eq!(stream.readlines().await?, [b"x\n".to_vec(), b"y\n".to_vec()]);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`readline`](Self::readline). On an error or cancellation the
@@ -437,6 +609,21 @@ impl<S: AsyncRead + Unpin> SocketStream<S> {
 impl<S: AsyncWrite + Unpin> SocketStream<S> {
     /// Writes all of `data` and gives its length.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut out = a.into_stream();
+    ///     assert_eq!(out.write(b"all of it").await?, 9);
+    ///     let mut buf = [0; 9];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"all of it");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors, e.g. `BrokenPipe`.
@@ -460,6 +647,20 @@ impl<S: AsyncWrite + Unpin> SocketStream<S> {
 
     /// Writes each item of `lines` in turn (no separator is added).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut out = a.into_stream();
+    ///     out.writelines(["one\n", "two\n"]).await?;
+    ///     drop(out);
+    ///     assert_eq!(b.into_stream().readlines().await?.len(), 2);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`write`](Self::write).
@@ -475,6 +676,21 @@ impl<S: AsyncWrite + Unpin> SocketStream<S> {
     }
 
     /// Flushes the socket (writes are not buffered by the stream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut out = a.into_stream();
+    ///     out.write(b"now").await?;
+    ///     out.flush().await?;
+    ///     let mut buf = [0; 3];
+    ///     b.read_exact(&mut buf).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

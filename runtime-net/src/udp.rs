@@ -37,6 +37,17 @@ pub struct UdpSocket {
 impl UdpSocket {
     /// Binds a socket to `addr`, trying each address it resolves to.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(socket.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// The last bind error, or an error outside a curio runtime.
@@ -51,6 +62,19 @@ impl UdpSocket {
 
     /// Adopts a socket bound with the standard library; it is switched to
     /// non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    ///     let addr = std_socket.local_addr()?;
+    ///     let socket = curio::net::UdpSocket::from_std(std_socket)?;
+    ///     assert_eq!(socket.local_addr()?, addr);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -91,6 +115,22 @@ impl UdpSocket {
 
     /// Sends a datagram to `target` and gives how many bytes went.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(a.send_to(b"datagram", b.local_addr()?).await?, 8);
+    ///     let mut buf = [0; 16];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"datagram"[..], a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors, e.g. `InvalidInput` for an unresolvable target. A
@@ -110,6 +150,23 @@ impl UdpSocket {
     /// Receives a datagram into `buf`: its length (truncated to `buf`) and
     /// its sender.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"hi", b.local_addr()?).await?;
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(n, 2);
+    ///     assert_eq!(from, a.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors.
@@ -127,6 +184,23 @@ impl UdpSocket {
 
     /// Sends a datagram to the [connected](Self::connect) peer.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     a.send(b"connected").await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"connected");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// `NotConnected` without a peer; `ConnectionRefused` after an ICMP
@@ -136,6 +210,23 @@ impl UdpSocket {
     }
 
     /// Receives a datagram from the [connected](Self::connect) peer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"reply", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"reply");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -153,6 +244,23 @@ impl UdpSocket {
     }
 
     /// Polls a receive, for hand-written futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"polled", b.local_addr()?).await?;
+    ///     let mut buf = [0; 16];
+    ///     let (n, _) = poll_fn(|cx| b.poll_recv_from(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"polled");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -306,7 +414,21 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`readable`](Self::readable).
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let mut buf = [0; 16];
+    ///     let err = b.try_recv_from(&mut buf).unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///     a.send_to(b"now", b.local_addr()?).await?;
+    ///     b.readable().await?;
+    ///     assert_eq!(b.try_recv_from(&mut buf)?.0, 3);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.try_io(Direction::Read, |s| s.recv_from(buf))
     }
@@ -414,7 +536,18 @@ impl UdpSocket {
     ///
     /// # Examples
     ///
-    /// See [`join_multicast_v4`](Self::join_multicast_v4).
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("0.0.0.0:0").await?;
+    ///     let group = Ipv4Addr::new(239, 255, 0, 7);
+    ///     if socket.join_multicast_v4(group, Ipv4Addr::LOCALHOST).is_ok() {
+    ///         socket.leave_multicast_v4(group, Ipv4Addr::LOCALHOST)?;
+    ///     } // (a host without multicast on loopback refuses the join)
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn leave_multicast_v4(
         &self,
         group: std::net::Ipv4Addr,
@@ -425,6 +558,17 @@ impl UdpSocket {
 
     /// The local address.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_ne!(socket.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `getsockname`.
@@ -433,6 +577,21 @@ impl UdpSocket {
     }
 
     /// The connected peer's address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::UdpSocket;
+    /// curio::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(a.peer_addr().is_err()); // not connected yet
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -443,6 +602,19 @@ impl UdpSocket {
 
     /// Closes the socket for every task using it: blocked tasks wake with
     /// `NotConnected`, and so do later calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     socket.close();
+    ///     let err = socket.recv_from(&mut [0; 8]).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn close(&self) {
         self.io.close();
     }

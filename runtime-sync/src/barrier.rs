@@ -1,5 +1,26 @@
 //! [`Barrier`]: `n` tasks wait until all have arrived; one is the leader.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::Barrier;
+//! use std::sync::Arc;
+//! # curio::run(async {
+//! let barrier = Arc::new(Barrier::new(3));
+//! let kids: Vec<_> = (0..3)
+//!     .map(|_| {
+//!         let b = barrier.clone();
+//!         curio::spawn(async move { b.wait().await.is_leader() })
+//!     })
+//!     .collect();
+//! let mut leaders = 0;
+//! for kid in kids {
+//!     leaders += kid.await.unwrap() as usize;
+//! }
+//! assert_eq!(leaders, 1);
+//! # });
+//! ```
+//!
 //! # State
 //!
 //! Under one mutex: `arrived` (tasks of the current round that are queued)
@@ -39,13 +60,15 @@ struct BarrierState {
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::Barrier;
+/// use curio::sync::Barrier;
 /// use std::sync::Arc;
+/// # curio::run(async {
 /// let barrier = Arc::new(Barrier::new(2));
 /// let b = barrier.clone();
-/// let t = std::thread::spawn(move || futures::executor::block_on(b.wait()).is_leader());
-/// let here = futures::executor::block_on(barrier.wait()).is_leader();
-/// assert!(here ^ t.join().unwrap()); // exactly one leader
+/// let other = curio::spawn(async move { b.wait().await.is_leader() });
+/// let here = barrier.wait().await.is_leader();
+/// assert!(here ^ other.await.unwrap()); // exactly one leader
+/// # });
 /// ```
 ///
 /// # Cancel safety
@@ -70,8 +93,8 @@ impl fmt::Debug for Barrier {
 /// # Examples
 ///
 /// ```
-/// # futures::executor::block_on(async {
-/// let r = runtime_sync::Barrier::new(1).wait().await;
+/// # curio::run(async {
+/// let r = curio::sync::Barrier::new(1).wait().await;
 /// assert!(r.is_leader());
 /// # });
 /// ```
@@ -86,7 +109,12 @@ impl BarrierWaitResult {
     ///
     /// # Examples
     ///
-    /// See [`BarrierWaitResult`].
+    /// ```
+    /// # curio::run(async {
+    /// let barrier = curio::sync::Barrier::new(1);
+    /// assert!(barrier.wait().await.is_leader()); // the only party is the last to arrive
+    /// # });
+    /// ```
     pub fn is_leader(&self) -> bool {
         self.leader
     }
@@ -98,7 +126,7 @@ impl Barrier {
     /// # Examples
     ///
     /// ```
-    /// let b = runtime_sync::Barrier::new(3);
+    /// let b = curio::sync::Barrier::new(3);
     /// # let _ = b;
     /// ```
     pub fn new(n: usize) -> Self {
@@ -115,7 +143,17 @@ impl Barrier {
     ///
     /// # Examples
     ///
-    /// See [`Barrier`].
+    /// ```
+    /// use std::sync::Arc;
+    /// # curio::run(async {
+    /// let barrier = Arc::new(curio::sync::Barrier::new(2));
+    /// let b = barrier.clone();
+    /// let kid = curio::spawn(async move { b.wait().await });
+    /// let here = barrier.wait().await;
+    /// let there = kid.await.unwrap();
+    /// assert_ne!(here.is_leader(), there.is_leader());
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -132,6 +170,17 @@ impl Barrier {
 }
 
 /// The future returned by [`Barrier::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{barrier::Wait, Barrier};
+/// # curio::run(async {
+/// let barrier = Barrier::new(1);
+/// let wait: Wait<'_> = barrier.wait();
+/// assert!(wait.await.is_leader());
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

@@ -192,6 +192,17 @@ impl fmt::Display for TryRecvError {
 impl std::error::Error for TryRecvError {}
 
 /// The error types, also at tokio's path (`broadcast::error::RecvError`).
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::broadcast::{self, error::RecvError};
+/// # curio::run(async {
+/// let (tx, mut rx) = broadcast::channel::<u8>(1);
+/// drop(tx);
+/// assert_eq!(rx.recv().await, Err(RecvError::Closed));
+/// # });
+/// ```
 pub mod error {
     pub use super::{RecvError, SendError, TryRecvError};
 }
@@ -311,7 +322,17 @@ impl<T> Sender<T> {
     ///
     /// # Examples
     ///
-    /// See [`channel`].
+    /// ```
+    /// # curio::run(async {
+    /// let (tx, mut a) = curio::sync::broadcast::channel(4);
+    /// let mut b = tx.subscribe();
+    /// assert_eq!(tx.send("hi").unwrap(), 2); // two receivers will see it
+    /// assert_eq!(a.recv().await.unwrap(), "hi");
+    /// assert_eq!(b.recv().await.unwrap(), "hi");
+    /// drop((a, b));
+    /// assert!(tx.send("nobody").is_err());
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///
@@ -493,7 +514,13 @@ impl<T: Clone> Receiver<T> {
     ///
     /// # Examples
     ///
-    /// See [`Sender`].
+    /// ```
+    /// use curio::sync::broadcast::{self, error::TryRecvError};
+    /// let (tx, mut rx) = broadcast::channel(2);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(7).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// ```
     ///
     /// # Errors
     ///
@@ -508,7 +535,16 @@ impl<T> Receiver<T> {
     ///
     /// # Examples
     ///
-    /// See [`Receiver`].
+    /// ```
+    /// # curio::run(async {
+    /// let (tx, mut rx) = curio::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut late = rx.resubscribe(); // does not see 1
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.recv().await.unwrap(), 1);
+    /// assert_eq!(late.recv().await.unwrap(), 2);
+    /// # });
+    /// ```
     pub fn resubscribe(&self) -> Self {
         Shared::new_receiver(&self.shared)
     }
@@ -542,6 +578,18 @@ impl<T> Receiver<T> {
 }
 
 /// The future returned by [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::broadcast::{self, Recv};
+/// # curio::run(async {
+/// let (tx, mut rx) = broadcast::channel(1);
+/// tx.send('x').unwrap();
+/// let next: Recv<'_, char> = rx.recv();
+/// assert_eq!(next.await.unwrap(), 'x');
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

@@ -1,6 +1,28 @@
 //! [`Condition`]: a condition variable for [`Lock`] guards, like curio's
 //! `Condition`, with `std::sync::Condvar`'s shape (`wait(guard) -> guard`).
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::{Condition, Lock};
+//! use std::sync::Arc;
+//! # curio::run(async {
+//! let state = Arc::new((Lock::new(0), Condition::new()));
+//! let s = state.clone();
+//! let kid = curio::spawn(async move {
+//!     let (lock, cond) = &*s;
+//!     let n = cond.wait_while(lock.lock().await, |n| *n < 3).await;
+//!     *n
+//! });
+//! for _ in 0..3 {
+//!     *state.0.lock().await += 1;
+//!     state.1.notify_all();
+//!     curio::yield_now().await;
+//! }
+//! assert_eq!(kid.await.unwrap(), 3);
+//! # });
+//! ```
+//!
 //! # State
 //!
 //! A mutex-guarded FIFO `WaitList` of waiting tasks. A [`Wait`] future
@@ -35,20 +57,20 @@ use crate::waiters::{Key, Removed, WaitList, WakeList};
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::{Condition, Lock};
+/// use curio::sync::{Condition, Lock};
 /// use std::sync::Arc;
-/// # futures::executor::block_on(async {
+/// # curio::run(async {
 /// let pair = Arc::new((Lock::new(false), Condition::new()));
 /// let other = pair.clone();
-/// let t = std::thread::spawn(move || futures::executor::block_on(async {
+/// let setter = curio::spawn(async move {
 ///     *other.0.lock().await = true;
 ///     other.1.notify_all();
-/// }));
+/// });
 /// let (lock, cond) = &*pair;
 /// let ready = cond.wait_while(lock.lock().await, |ready| !*ready).await;
 /// assert!(*ready);
 /// # drop(ready);
-/// # t.join().unwrap();
+/// setter.await.unwrap();
 /// # });
 /// ```
 ///
@@ -81,7 +103,7 @@ impl Condition {
     /// # Examples
     ///
     /// ```
-    /// let cond = runtime_sync::Condition::new();
+    /// let cond = curio::sync::Condition::new();
     /// cond.notify_all(); // nobody to wake: a no-op
     /// ```
     pub fn new() -> Self {
@@ -99,9 +121,9 @@ impl Condition {
     /// # Examples
     ///
     /// ```
-    /// use runtime_sync::{Condition, Lock};
+    /// use curio::sync::{Condition, Lock};
     /// use futures::FutureExt;
-    /// # futures::executor::block_on(async {
+    /// # curio::run(async {
     /// let (lock, cond) = (Lock::new(0), Condition::new());
     /// let mut wait = Box::pin(cond.wait(lock.lock().await));
     /// assert!((&mut wait).now_or_never().is_none()); // queued; lock released
@@ -130,8 +152,8 @@ impl Condition {
     /// # Examples
     ///
     /// ```
-    /// use runtime_sync::{Condition, Lock};
-    /// # futures::executor::block_on(async {
+    /// use curio::sync::{Condition, Lock};
+    /// # curio::run(async {
     /// let (lock, cond) = (Lock::new(3), Condition::new());
     /// let g = cond.wait_while(lock.lock().await, |v| *v < 3).await;
     /// assert_eq!(*g, 3);
@@ -160,7 +182,7 @@ impl Condition {
     /// # Examples
     ///
     /// ```
-    /// let cond = runtime_sync::Condition::new();
+    /// let cond = curio::sync::Condition::new();
     /// cond.notify(2);
     /// ```
     pub fn notify(&self, n: usize) {
@@ -182,7 +204,7 @@ impl Condition {
     /// # Examples
     ///
     /// ```
-    /// runtime_sync::Condition::new().notify_all();
+    /// curio::sync::Condition::new().notify_all();
     /// ```
     pub fn notify_all(&self) {
         self.notify(usize::MAX);
@@ -202,6 +224,28 @@ enum Stage<'a, T> {
 }
 
 /// The future returned by [`Condition::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{condition::Wait, Condition, Lock};
+/// use std::sync::Arc;
+/// # curio::run(async {
+/// let pair = Arc::new((Lock::new(false), Condition::new()));
+/// let p = pair.clone();
+/// let kid = curio::spawn(async move {
+///     let (lock, cond) = &*p;
+///     let mut ready = lock.lock().await;
+///     while !*ready {
+///         let wait: Wait<'_, bool> = cond.wait(ready);
+///         ready = wait.await;
+///     }
+/// });
+/// *pair.0.lock().await = true;
+/// pair.1.notify_all();
+/// kid.await.unwrap();
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -288,6 +332,18 @@ impl<T> Drop for Wait<'_, T> {
 }
 
 /// The future returned by [`Condition::wait_while`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{Condition, Lock};
+/// # curio::run(async {
+/// let (lock, cond) = (Lock::new(5), Condition::new());
+/// // The predicate is already false: the future completes without waiting.
+/// let guard = cond.wait_while(lock.lock().await, |n| *n < 5).await;
+/// assert_eq!(*guard, 5);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

@@ -1,5 +1,22 @@
 //! [`Event`]: a flag that tasks can wait on, like curio's `Event`.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::Event;
+//! use std::sync::Arc;
+//! # curio::run(async {
+//! let ready = Arc::new(Event::new());
+//! let r = ready.clone();
+//! let kid = curio::spawn(async move {
+//!     r.wait().await;
+//!     "saw it"
+//! });
+//! ready.set();
+//! assert_eq!(kid.await.unwrap(), "saw it");
+//! # });
+//! ```
+//!
 //! # State
 //!
 //! `set` (an atomic flag, for a lock-free fast path in `wait` and
@@ -37,8 +54,8 @@ use crate::waiters::{Key, WaitList, WakeList};
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::Event;
-/// # futures::executor::block_on(async {
+/// use curio::sync::Event;
+/// # curio::run(async {
 /// let ev = Event::new();
 /// assert!(!ev.is_set());
 /// ev.set();
@@ -85,7 +102,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// assert!(!runtime_sync::Event::new().is_set());
+    /// assert!(!curio::sync::Event::new().is_set());
     /// ```
     pub fn new() -> Self {
         Self {
@@ -100,7 +117,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::Event::new();
+    /// let ev = curio::sync::Event::new();
     /// ev.set();
     /// assert!(ev.is_set());
     /// ```
@@ -114,7 +131,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::Event::new();
+    /// let ev = curio::sync::Event::new();
     /// ev.set();
     /// ev.set();
     /// assert!(ev.is_set());
@@ -143,7 +160,7 @@ impl Event {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::Event::new();
+    /// let ev = curio::sync::Event::new();
     /// ev.set();
     /// ev.clear();
     /// assert!(!ev.is_set());
@@ -161,9 +178,9 @@ impl Event {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let ev = Arc::new(runtime_sync::Event::new());
+    /// let ev = Arc::new(curio::sync::Event::new());
     /// let setter = { let ev = ev.clone(); std::thread::spawn(move || ev.set()) };
-    /// futures::executor::block_on(ev.wait());
+    /// curio::run(ev.wait());
     /// setter.join().unwrap();
     /// ```
     ///
@@ -193,6 +210,18 @@ impl Event {
 }
 
 /// The future returned by [`Event::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{event::Wait, Event};
+/// # curio::run(async {
+/// let ev = Event::new();
+/// ev.set();
+/// let wait: Wait<'_> = ev.wait();
+/// wait.await;
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

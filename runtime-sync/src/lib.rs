@@ -33,9 +33,9 @@
 //! # Examples
 //!
 //! ```
-//! use runtime_sync::{Lock, Queue};
+//! use curio::sync::{Lock, Queue};
 //! use std::sync::Arc;
-//! # futures::executor::block_on(async {
+//! # curio::run(async {
 //! let q = Arc::new(Queue::new(8));
 //! let total = Arc::new(Lock::new(0));
 //! q.put(20).await;

@@ -4,6 +4,26 @@
 //! data. Releasing with waiters queued hands the unit to the oldest one, so
 //! the lock stays acquired across the hand-off and no newcomer can barge.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::Lock;
+//! use std::sync::Arc;
+//! # curio::run(async {
+//! let count = Arc::new(Lock::new(0));
+//! let kids: Vec<_> = (0..4)
+//!     .map(|_| {
+//!         let c = count.clone();
+//!         curio::spawn(async move { *c.lock().await += 1 })
+//!     })
+//!     .collect();
+//! for kid in kids {
+//!     kid.await.unwrap();
+//! }
+//! assert_eq!(*count.lock().await, 4);
+//! # });
+//! ```
+//!
 //! # Safety
 //!
 //! The only unsafe code in the crate lives here and in `rwlock.rs`: access
@@ -33,8 +53,8 @@ use crate::semaphore::{RawSemaphore, Waiting};
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::Lock;
-/// # futures::executor::block_on(async {
+/// use curio::sync::Lock;
+/// # curio::run(async {
 /// let lock = Lock::new(0);
 /// *lock.lock().await += 1;
 /// assert_eq!(*lock.try_lock().unwrap(), 1);
@@ -85,7 +105,7 @@ impl<T> Lock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = runtime_sync::Lock::new(vec![1, 2]);
+    /// let lock = curio::sync::Lock::new(vec![1, 2]);
     /// assert!(!lock.locked());
     /// ```
     pub fn new(value: T) -> Self {
@@ -100,7 +120,7 @@ impl<T> Lock<T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::Lock::new(3).into_inner(), 3);
+    /// assert_eq!(curio::sync::Lock::new(3).into_inner(), 3);
     /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
@@ -113,8 +133,8 @@ impl<T> Lock<T> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let lock = runtime_sync::Lock::new(String::new());
+    /// # curio::run(async {
+    /// let lock = curio::sync::Lock::new(String::new());
     /// lock.lock().await.push_str("hi");
     /// assert_eq!(&*lock.lock().await, "hi");
     /// # });
@@ -137,7 +157,7 @@ impl<T> Lock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = runtime_sync::Lock::new(1);
+    /// let lock = curio::sync::Lock::new(1);
     /// let g = lock.try_lock().unwrap();
     /// assert!(lock.try_lock().is_none());
     /// drop(g);
@@ -151,7 +171,7 @@ impl<T> Lock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = runtime_sync::Lock::new(());
+    /// let lock = curio::sync::Lock::new(());
     /// let _g = lock.try_lock();
     /// assert!(lock.locked());
     /// ```
@@ -164,7 +184,7 @@ impl<T> Lock<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut lock = runtime_sync::Lock::new(1);
+    /// let mut lock = curio::sync::Lock::new(1);
     /// *lock.get_mut() = 2;
     /// assert_eq!(lock.into_inner(), 2);
     /// ```
@@ -180,8 +200,8 @@ impl<T> Lock<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// # futures::executor::block_on(async {
-    /// let lock = Arc::new(runtime_sync::Lock::new(0));
+    /// # curio::run(async {
+    /// let lock = Arc::new(curio::sync::Lock::new(0));
     /// let mut g = lock.clone().lock_owned().await;
     /// std::thread::spawn(move || *g += 1).join().unwrap();
     /// assert_eq!(*lock.lock().await, 1);
@@ -228,8 +248,8 @@ impl<T> Lock<T> {
 /// # Examples
 ///
 /// ```
-/// # futures::executor::block_on(async {
-/// let lock = runtime_sync::Lock::new(1);
+/// # curio::run(async {
+/// let lock = curio::sync::Lock::new(1);
 /// let mut guard = lock.lock().await;
 /// *guard += 1;
 /// drop(guard);
@@ -241,7 +261,7 @@ impl<T> Lock<T> {
 ///
 /// ```compile_fail
 /// fn sync<T: Sync>() {}
-/// sync::<runtime_sync::LockGuard<'static, std::cell::Cell<u8>>>();
+/// sync::<curio::sync::LockGuard<'static, std::cell::Cell<u8>>>();
 /// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a, T> {
@@ -297,7 +317,7 @@ impl<T> Drop for LockGuard<'_, T> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// let lock = Arc::new(runtime_sync::Lock::new(5));
+/// let lock = Arc::new(curio::sync::Lock::new(5));
 /// let guard = lock.clone().try_lock_owned().unwrap();
 /// assert_eq!(*guard, 5);
 /// ```
@@ -323,7 +343,7 @@ impl<T> Lock<T> {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let lock = Arc::new(runtime_sync::Lock::new(()));
+    /// let lock = Arc::new(curio::sync::Lock::new(()));
     /// let _g = lock.clone().try_lock_owned().unwrap();
     /// assert!(lock.clone().try_lock_owned().is_none());
     /// ```
@@ -367,6 +387,18 @@ impl<T> Drop for OwnedLockGuard<T> {
 /// The future returned by [`Lock::lock`].
 ///
 /// Named `LockFuture` rather than `Lock` because the type `Lock` is taken.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{lock::LockFuture, Lock};
+/// # curio::run(async {
+/// let lock = Lock::new(1);
+/// let fut: LockFuture<'_, i32> = lock.lock();
+/// *fut.await += 1;
+/// assert_eq!(*lock.lock().await, 2);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -423,6 +455,20 @@ impl<T> Drop for LockFuture<'_, T> {
 }
 
 /// The future returned by [`Lock::lock_owned`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{lock::LockOwned, Lock};
+/// use std::sync::Arc;
+/// # curio::run(async {
+/// let lock = Arc::new(Lock::new(String::new()));
+/// let fut: LockOwned<String> = lock.clone().lock_owned();
+/// let kid = curio::spawn(async move { fut.await.push_str("owned") });
+/// kid.await.unwrap();
+/// assert_eq!(*lock.lock().await, "owned");
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

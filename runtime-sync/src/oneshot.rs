@@ -126,6 +126,17 @@ impl fmt::Display for TryRecvError {
 impl std::error::Error for TryRecvError {}
 
 /// The error types, also at tokio's path (`oneshot::error::RecvError`).
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::oneshot::{self, error::RecvError};
+/// # curio::run(async {
+/// let (tx, rx) = oneshot::channel::<u8>();
+/// drop(tx);
+/// assert_eq!(rx.await, Err(RecvError));
+/// # });
+/// ```
 pub mod error {
     pub use super::{RecvError, TryRecvError};
 }
@@ -228,7 +239,12 @@ impl<T> Sender<T> {
     ///
     /// # Examples
     ///
-    /// See [`Sender`].
+    /// ```
+    /// let (tx, rx) = curio::sync::oneshot::channel::<u8>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         match &self.inner {
             Some(i) => i.state.lock().rx_gone,
@@ -277,6 +293,18 @@ impl<T> Drop for Sender<T> {
 }
 
 /// The future returned by [`Sender::closed`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::oneshot::{self, Closed};
+/// # curio::run(async {
+/// let (mut tx, rx) = oneshot::channel::<u8>();
+/// drop(rx);
+/// let closed: Closed<'_, u8> = tx.closed();
+/// closed.await;
+/// # });
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct Closed<'a, T> {
     /// The sender.
@@ -348,7 +376,14 @@ impl<T> Receiver<T> {
     ///
     /// # Examples
     ///
-    /// See [`channel`].
+    /// ```
+    /// use curio::sync::oneshot::{self, error::TryRecvError};
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed)); // already taken
+    /// ```
     ///
     /// # Errors
     ///

@@ -7,6 +7,22 @@
 //! active readers blocks every reader that arrives after it, and when it is
 //! done the readers queued behind it are admitted together.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::RwLock;
+//! # curio::run(async {
+//! let config = RwLock::new(String::from("v1"));
+//! {
+//!     let a = config.read().await;
+//!     let b = config.read().await; // readers share the lock
+//!     assert_eq!(*a, *b);
+//! }
+//! config.write().await.push_str("+patch");
+//! assert_eq!(*config.read().await, "v1+patch");
+//! # });
+//! ```
+//!
 //! # Safety
 //!
 //! 1. A write guard exists only while its holder owns all `MAX_READERS`
@@ -34,8 +50,8 @@ pub(crate) const MAX_READERS: usize = u32::MAX as usize >> 3;
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::RwLock;
-/// # futures::executor::block_on(async {
+/// use curio::sync::RwLock;
+/// # curio::run(async {
 /// let lock = RwLock::new(1);
 /// {
 ///     let a = lock.read().await;
@@ -90,7 +106,7 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = runtime_sync::RwLock::new("x");
+    /// let lock = curio::sync::RwLock::new("x");
     /// assert_eq!(*lock.try_read().unwrap(), "x");
     /// ```
     pub fn new(value: T) -> Self {
@@ -105,7 +121,7 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::RwLock::new(4).into_inner(), 4);
+    /// assert_eq!(curio::sync::RwLock::new(4).into_inner(), 4);
     /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
@@ -116,8 +132,8 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let lock = runtime_sync::RwLock::new(7);
+    /// # curio::run(async {
+    /// let lock = curio::sync::RwLock::new(7);
     /// assert_eq!(*lock.read().await, 7);
     /// # });
     /// ```
@@ -139,8 +155,8 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let lock = runtime_sync::RwLock::new(vec![]);
+    /// # curio::run(async {
+    /// let lock = curio::sync::RwLock::new(vec![]);
     /// lock.write().await.push(1);
     /// assert_eq!(lock.read().await.len(), 1);
     /// # });
@@ -163,7 +179,7 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = runtime_sync::RwLock::new(0);
+    /// let lock = curio::sync::RwLock::new(0);
     /// let _w = lock.try_write().unwrap();
     /// assert!(lock.try_read().is_none());
     /// ```
@@ -179,7 +195,7 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let lock = runtime_sync::RwLock::new(0);
+    /// let lock = curio::sync::RwLock::new(0);
     /// let _r = lock.try_read().unwrap();
     /// assert!(lock.try_write().is_none());
     /// ```
@@ -195,7 +211,7 @@ impl<T> RwLock<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut lock = runtime_sync::RwLock::new(1);
+    /// let mut lock = curio::sync::RwLock::new(1);
     /// *lock.get_mut() += 1;
     /// assert_eq!(lock.into_inner(), 2);
     /// ```
@@ -211,7 +227,7 @@ impl<T> RwLock<T> {
 /// # Examples
 ///
 /// ```
-/// let lock = runtime_sync::RwLock::new(1);
+/// let lock = curio::sync::RwLock::new(1);
 /// let guard = lock.try_read().unwrap();
 /// assert_eq!(*guard, 1);
 /// ```
@@ -250,7 +266,7 @@ impl<T> Drop for RwLockReadGuard<'_, T> {
 /// # Examples
 ///
 /// ```
-/// let lock = runtime_sync::RwLock::new(1);
+/// let lock = curio::sync::RwLock::new(1);
 /// *lock.try_write().unwrap() = 2;
 /// assert_eq!(lock.into_inner(), 2);
 /// ```
@@ -293,6 +309,17 @@ impl<T> Drop for RwLockWriteGuard<'_, T> {
 }
 
 /// The future returned by [`RwLock::read`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{rwlock::Read, RwLock};
+/// # curio::run(async {
+/// let lock = RwLock::new(3);
+/// let read: Read<'_, i32> = lock.read();
+/// assert_eq!(*read.await, 3);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -340,6 +367,18 @@ impl<T> Drop for Read<'_, T> {
 }
 
 /// The future returned by [`RwLock::write`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{rwlock::Write, RwLock};
+/// # curio::run(async {
+/// let lock = RwLock::new(3);
+/// let write: Write<'_, i32> = lock.write();
+/// *write.await = 4;
+/// assert_eq!(*lock.read().await, 4);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

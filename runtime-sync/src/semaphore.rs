@@ -2,6 +2,30 @@
 //! weighted FIFO core (`RawSemaphore`) that [`Lock`](crate::Lock) and
 //! [`RwLock`](crate::RwLock) are built on.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::Semaphore;
+//! use std::sync::Arc;
+//! # curio::run(async {
+//! // At most two kids in the section at once.
+//! let sem = Arc::new(Semaphore::new(2));
+//! let kids: Vec<_> = (0..4)
+//!     .map(|_| {
+//!         let sem = sem.clone();
+//!         curio::spawn(async move {
+//!             let _permit = sem.acquire().await;
+//!             curio::yield_now().await;
+//!         })
+//!     })
+//!     .collect();
+//! for kid in kids {
+//!     kid.await.unwrap();
+//! }
+//! assert_eq!(sem.available(), 2);
+//! # });
+//! ```
+//!
 //! # State
 //!
 //! One mutex guards `available` (units nobody holds), `outstanding` (units
@@ -227,8 +251,8 @@ impl RawSemaphore {
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::Semaphore;
-/// # futures::executor::block_on(async {
+/// use curio::sync::Semaphore;
+/// # curio::run(async {
 /// let sem = Semaphore::new(2);
 /// let a = sem.acquire().await;
 /// let _b = sem.acquire().await;
@@ -261,7 +285,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = runtime_sync::Semaphore::new(3);
+    /// let sem = curio::sync::Semaphore::new(3);
     /// assert_eq!(sem.available(), 3);
     /// ```
     pub fn new(permits: usize) -> Self {
@@ -275,8 +299,8 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let sem = runtime_sync::Semaphore::new(1);
+    /// # curio::run(async {
+    /// let sem = curio::sync::Semaphore::new(1);
     /// let permit = sem.acquire().await;
     /// assert_eq!(sem.available(), 0);
     /// drop(permit);
@@ -302,8 +326,8 @@ impl Semaphore {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// # futures::executor::block_on(async {
-    /// let sem = Arc::new(runtime_sync::Semaphore::new(1));
+    /// # curio::run(async {
+    /// let sem = Arc::new(curio::sync::Semaphore::new(1));
     /// let permit = sem.clone().acquire_owned().await;
     /// std::thread::spawn(move || drop(permit)).join().unwrap();
     /// assert_eq!(sem.available(), 1);
@@ -323,7 +347,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = runtime_sync::Semaphore::new(1);
+    /// let sem = curio::sync::Semaphore::new(1);
     /// let p = sem.try_acquire();
     /// assert!(p.is_some());
     /// assert!(sem.try_acquire().is_none());
@@ -337,7 +361,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::Semaphore::new(4).available(), 4);
+    /// assert_eq!(curio::sync::Semaphore::new(4).available(), 4);
     /// ```
     pub fn available(&self) -> usize {
         self.raw.available()
@@ -348,7 +372,7 @@ impl Semaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = runtime_sync::Semaphore::new(0);
+    /// let sem = curio::sync::Semaphore::new(0);
     /// sem.add_permits(2);
     /// assert_eq!(sem.available(), 2);
     /// ```
@@ -366,8 +390,8 @@ impl Semaphore {
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::BoundedSemaphore;
-/// # futures::executor::block_on(async {
+/// use curio::sync::BoundedSemaphore;
+/// # curio::run(async {
 /// let sem = BoundedSemaphore::new(1);
 /// assert!(sem.release().is_err()); // already at the bound
 /// sem.acquire().await.forget();
@@ -396,7 +420,7 @@ impl fmt::Debug for BoundedSemaphore {
 /// # Examples
 ///
 /// ```
-/// let err = runtime_sync::BoundedSemaphore::new(0).release().unwrap_err();
+/// let err = curio::sync::BoundedSemaphore::new(0).release().unwrap_err();
 /// assert_eq!(err.to_string(), "BoundedSemaphore released too many times");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,7 +440,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::BoundedSemaphore::new(2).bound(), 2);
+    /// assert_eq!(curio::sync::BoundedSemaphore::new(2).bound(), 2);
     /// ```
     pub fn new(permits: usize) -> Self {
         Self {
@@ -430,7 +454,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::BoundedSemaphore::new(5).bound(), 5);
+    /// assert_eq!(curio::sync::BoundedSemaphore::new(5).bound(), 5);
     /// ```
     pub fn bound(&self) -> usize {
         self.bound
@@ -441,8 +465,8 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let sem = runtime_sync::BoundedSemaphore::new(1);
+    /// # curio::run(async {
+    /// let sem = curio::sync::BoundedSemaphore::new(1);
     /// let _p = sem.acquire().await;
     /// assert_eq!(sem.available(), 0);
     /// # });
@@ -466,7 +490,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = runtime_sync::BoundedSemaphore::new(1);
+    /// let sem = curio::sync::BoundedSemaphore::new(1);
     /// assert!(sem.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
@@ -478,7 +502,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::BoundedSemaphore::new(1).available(), 1);
+    /// assert_eq!(curio::sync::BoundedSemaphore::new(1).available(), 1);
     /// ```
     pub fn available(&self) -> usize {
         self.raw.available()
@@ -489,7 +513,7 @@ impl BoundedSemaphore {
     /// # Examples
     ///
     /// ```
-    /// let sem = runtime_sync::BoundedSemaphore::new(1);
+    /// let sem = curio::sync::BoundedSemaphore::new(1);
     /// sem.try_acquire().unwrap().forget();
     /// assert_eq!(sem.release(), Ok(()));
     /// ```
@@ -512,7 +536,7 @@ impl BoundedSemaphore {
 /// # Examples
 ///
 /// ```
-/// let sem = runtime_sync::Semaphore::new(1);
+/// let sem = curio::sync::Semaphore::new(1);
 /// let permit = sem.try_acquire().unwrap();
 /// drop(permit);
 /// assert_eq!(sem.available(), 1);
@@ -535,7 +559,7 @@ impl Permit<'_> {
     /// # Examples
     ///
     /// ```
-    /// let sem = runtime_sync::Semaphore::new(1);
+    /// let sem = curio::sync::Semaphore::new(1);
     /// sem.try_acquire().unwrap().forget();
     /// assert_eq!(sem.available(), 0);
     /// ```
@@ -557,7 +581,7 @@ impl Drop for Permit<'_> {
 ///
 /// ```
 /// use std::sync::Arc;
-/// let sem = Arc::new(runtime_sync::Semaphore::new(1));
+/// let sem = Arc::new(curio::sync::Semaphore::new(1));
 /// let permit = sem.clone().try_acquire_owned().unwrap();
 /// drop(permit);
 /// assert_eq!(sem.available(), 1);
@@ -583,7 +607,7 @@ impl Semaphore {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let sem = Arc::new(runtime_sync::Semaphore::new(0));
+    /// let sem = Arc::new(curio::sync::Semaphore::new(0));
     /// assert!(sem.try_acquire_owned().is_none());
     /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Option<OwnedPermit> {
@@ -601,7 +625,7 @@ impl OwnedPermit {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let sem = Arc::new(runtime_sync::Semaphore::new(1));
+    /// let sem = Arc::new(curio::sync::Semaphore::new(1));
     /// sem.clone().try_acquire_owned().unwrap().forget();
     /// assert_eq!(sem.available(), 0);
     /// ```
@@ -620,6 +644,20 @@ impl Drop for OwnedPermit {
 }
 
 /// The future returned by [`Semaphore::acquire`] and [`BoundedSemaphore::acquire`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{semaphore::Acquire, Semaphore};
+/// # curio::run(async {
+/// let sem = Semaphore::new(1);
+/// let acquire: Acquire<'_> = sem.acquire();
+/// let permit = acquire.await;
+/// assert_eq!(sem.available(), 0);
+/// drop(permit);
+/// assert_eq!(sem.available(), 1);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -664,6 +702,20 @@ impl Drop for Acquire<'_> {
 }
 
 /// The future returned by [`Semaphore::acquire_owned`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{semaphore::AcquireOwned, Semaphore};
+/// use std::sync::Arc;
+/// # curio::run(async {
+/// let sem = Arc::new(Semaphore::new(1));
+/// let acquire: AcquireOwned = sem.clone().acquire_owned();
+/// let permit = acquire.await;
+/// curio::spawn(async move { drop(permit) }).await.unwrap();
+/// assert_eq!(sem.available(), 1);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

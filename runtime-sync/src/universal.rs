@@ -7,6 +7,21 @@
 //! very same future a task would await, through `block_on`, so threads
 //! and tasks share one FIFO waiter list and one set of guarantees.
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::UniversalQueue;
+//! use std::sync::Arc;
+//! # curio::run(async {
+//! let q = Arc::new(UniversalQueue::new(0));
+//! let q2 = q.clone();
+//! // A plain thread puts, a task gets.
+//! let producer = std::thread::spawn(move || q2.put_blocking("from a thread"));
+//! assert_eq!(q.get().await, "from a thread");
+//! producer.join().unwrap();
+//! # });
+//! ```
+//!
 //! # Invariants
 //!
 //! 1. `block_on` parks only after a poll returned `Pending` and re-polls
@@ -85,13 +100,13 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::UniversalQueue;
+/// use curio::sync::UniversalQueue;
 /// use std::sync::Arc;
 /// let q = Arc::new(UniversalQueue::new(2));
 /// let producer = { let q = q.clone(); std::thread::spawn(move || {
 ///     for i in 0..10 { q.put_blocking(i); }
 /// }) };
-/// let got: Vec<i32> = futures::executor::block_on(async {
+/// let got: Vec<i32> = curio::run(async {
 ///     let mut v = Vec::new();
 ///     for _ in 0..10 { v.push(q.get().await); }
 ///     v
@@ -131,7 +146,7 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::<u8>::new(0);
+    /// let q = curio::sync::UniversalQueue::<u8>::new(0);
     /// assert!(q.is_empty() && !q.is_full());
     /// ```
     pub fn new(maxsize: usize) -> Self {
@@ -145,8 +160,8 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let q = runtime_sync::UniversalQueue::new(0);
+    /// # curio::run(async {
+    /// let q = curio::sync::UniversalQueue::new(0);
     /// q.put(1).await;
     /// assert_eq!(q.get_blocking(), 1);
     /// # });
@@ -166,9 +181,9 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::new(0);
+    /// let q = curio::sync::UniversalQueue::new(0);
     /// q.put_blocking("x");
-    /// assert_eq!(futures::executor::block_on(q.get()), "x");
+    /// assert_eq!(curio::run(q.get()), "x");
     /// ```
     ///
     /// # Cancel safety
@@ -184,8 +199,8 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::<u8>::new(0);
-    /// futures::executor::block_on(q.join()); // nothing pending
+    /// let q = curio::sync::UniversalQueue::<u8>::new(0);
+    /// curio::run(q.join()); // nothing pending
     /// ```
     #[track_caller]
     pub fn join(&self) -> Join<'_, T, Fifo<T>> {
@@ -199,7 +214,7 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::new(1);
+    /// let q = curio::sync::UniversalQueue::new(1);
     /// q.put_blocking(5);
     /// assert!(q.is_full());
     /// ```
@@ -215,7 +230,7 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::new(0);
+    /// let q = curio::sync::UniversalQueue::new(0);
     /// q.try_put(3).unwrap();
     /// assert_eq!(q.get_blocking(), 3);
     /// ```
@@ -229,7 +244,7 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::new(0);
+    /// let q = curio::sync::UniversalQueue::new(0);
     /// q.put_blocking(1);
     /// q.get_blocking();
     /// q.task_done().unwrap();
@@ -245,7 +260,7 @@ impl<T> UniversalQueue<T> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::UniversalQueue::<()>::new(0);
+    /// let q = curio::sync::UniversalQueue::<()>::new(0);
     /// assert!(q.task_done().is_err());
     /// ```
     ///
@@ -262,11 +277,11 @@ impl<T> UniversalQueue<T> {
 /// # Examples
 ///
 /// ```
-/// use runtime_sync::UniversalEvent;
+/// use curio::sync::UniversalEvent;
 /// use std::sync::Arc;
 /// let ev = Arc::new(UniversalEvent::new());
 /// let waiter = { let ev = ev.clone(); std::thread::spawn(move || ev.wait_blocking()) };
-/// futures::executor::block_on(async { ev.set() });
+/// curio::run(async { ev.set() });
 /// waiter.join().unwrap();
 /// ```
 ///
@@ -289,7 +304,7 @@ impl UniversalEvent {
     /// # Examples
     ///
     /// ```
-    /// assert!(!runtime_sync::UniversalEvent::new().is_set());
+    /// assert!(!curio::sync::UniversalEvent::new().is_set());
     /// ```
     pub fn new() -> Self {
         Self {
@@ -302,7 +317,7 @@ impl UniversalEvent {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::UniversalEvent::new();
+    /// let ev = curio::sync::UniversalEvent::new();
     /// ev.set();
     /// ev.set();
     /// assert!(ev.is_set());
@@ -316,7 +331,7 @@ impl UniversalEvent {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::UniversalEvent::new();
+    /// let ev = curio::sync::UniversalEvent::new();
     /// ev.set();
     /// ev.clear();
     /// assert!(!ev.is_set());
@@ -330,7 +345,7 @@ impl UniversalEvent {
     /// # Examples
     ///
     /// ```
-    /// assert!(!runtime_sync::UniversalEvent::new().is_set());
+    /// assert!(!curio::sync::UniversalEvent::new().is_set());
     /// ```
     pub fn is_set(&self) -> bool {
         self.inner.is_set()
@@ -341,9 +356,9 @@ impl UniversalEvent {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::UniversalEvent::new();
+    /// let ev = curio::sync::UniversalEvent::new();
     /// ev.set();
-    /// futures::executor::block_on(ev.wait());
+    /// curio::run(ev.wait());
     /// ```
     ///
     /// # Cancel safety
@@ -359,7 +374,7 @@ impl UniversalEvent {
     /// # Examples
     ///
     /// ```
-    /// let ev = runtime_sync::UniversalEvent::new();
+    /// let ev = curio::sync::UniversalEvent::new();
     /// ev.set();
     /// ev.wait_blocking();
     /// ```

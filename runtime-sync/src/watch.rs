@@ -131,6 +131,15 @@ impl fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 /// The error types, also at tokio's path (`watch::error::SendError`).
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::watch::{self, error::SendError};
+/// let (tx, rx) = watch::channel(0);
+/// drop(rx);
+/// assert_eq!(tx.send(1), Err(SendError(1)));
+/// ```
 pub mod error {
     pub use super::{RecvError, SendError};
 }
@@ -239,7 +248,16 @@ impl<T> Sender<T> {
     ///
     /// # Examples
     ///
-    /// See [`channel`].
+    /// ```
+    /// # curio::run(async {
+    /// let (tx, mut rx) = curio::sync::watch::channel("starting");
+    /// tx.send("running").unwrap();
+    /// rx.changed().await.unwrap();
+    /// assert_eq!(*rx.borrow(), "running");
+    /// drop(rx);
+    /// assert!(tx.send("stopped").is_err()); // no receiver left
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///
@@ -263,7 +281,12 @@ impl<T> Sender<T> {
     ///
     /// # Examples
     ///
-    /// See [`Sender`].
+    /// ```
+    /// let (tx, rx) = curio::sync::watch::channel(1);
+    /// drop(rx);
+    /// assert_eq!(tx.send_replace(2), 1); // stored even with no receiver
+    /// assert_eq!(*tx.borrow(), 2);
+    /// ```
     pub fn send_replace(&self, value: T) -> T {
         let old = {
             let mut v = self.shared.value.write();
@@ -419,7 +442,13 @@ impl<T> Receiver<T> {
     ///
     /// # Examples
     ///
-    /// See [`channel`].
+    /// ```
+    /// let (tx, rx) = curio::sync::watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// let value = rx.borrow();
+    /// assert_eq!(*value, 2);
+    /// assert!(value.has_changed()); // borrow does not mark it seen
+    /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         let guard = self.shared.value.read();
         // ORDERING: Relaxed; under the read lock `count` cannot move (rule 1).
@@ -434,7 +463,12 @@ impl<T> Receiver<T> {
     ///
     /// # Examples
     ///
-    /// See [`Ref::has_changed`].
+    /// ```
+    /// let (tx, mut rx) = curio::sync::watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// assert!(rx.borrow_and_update().has_changed());
+    /// assert!(!rx.borrow().has_changed()); // now seen
+    /// ```
     pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
         let guard = self.shared.value.read();
         // ORDERING: Relaxed; under the read lock `count` cannot move (rule 1).
@@ -491,7 +525,17 @@ impl<T> Receiver<T> {
     ///
     /// # Examples
     ///
-    /// See [`channel`].
+    /// ```
+    /// # curio::run(async {
+    /// let (tx, mut rx) = curio::sync::watch::channel(0);
+    /// let kid = curio::spawn(async move {
+    ///     rx.changed().await.unwrap();
+    ///     *rx.borrow_and_update()
+    /// });
+    /// tx.send(9).unwrap();
+    /// assert_eq!(kid.await.unwrap(), 9);
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///
@@ -524,6 +568,18 @@ impl<T> Receiver<T> {
 }
 
 /// The future returned by [`Receiver::changed`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::watch::{self, Changed};
+/// # curio::run(async {
+/// let (tx, mut rx) = watch::channel(0);
+/// tx.send(1).unwrap();
+/// let changed: Changed<'_, i32> = rx.changed();
+/// changed.await.unwrap();
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

@@ -64,6 +64,13 @@ impl Builder {
     /// A builder with the defaults: one worker per core (or
     /// `CURIO_WORKERS`), workers named `curio-worker-N`, at most 512
     /// blocking threads, which exit after 10 s idle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Builder::new().workers(1).build().unwrap();
+    /// assert_eq!(rt.handle().workers(), 1);
+    /// ```
     pub fn new() -> Builder {
         Builder {
             workers: None,
@@ -204,6 +211,24 @@ impl Builder {
     /// Calls `f` on each worker thread and each blocking-pool thread as it
     /// stops, after its last task (see [`Builder::on_thread_start`] for an
     /// example).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let s = stopped.clone();
+    /// let rt = curio::Runtime::builder()
+    ///     .workers(2)
+    ///     .on_thread_stop(move || {
+    ///         s.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.run(async {});
+    /// assert!(stopped.load(Ordering::SeqCst) >= 2); // both workers stopped
+    /// ```
     pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
         self.on_thread_stop = Some(ThreadHook(std::sync::Arc::new(f)));
         self
@@ -291,6 +316,24 @@ impl Builder {
     /// and the time, through `log` (target `curio::longblock`), and in the monitor's `longblock` command.
     /// Without it, `CURIO_LONGBLOCK` sets it (`50ms`, `1s`, `250us`, or a
     /// number of milliseconds).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let rt = curio::Runtime::builder()
+    ///     .workers(1)
+    ///     .longblock(Duration::from_millis(20))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(60)) }))
+    ///     .unwrap();
+    /// let deadline = Instant::now() + Duration::from_secs(10);
+    /// while rt.handle().long_blocks().is_empty() && Instant::now() < deadline {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert!(!rt.handle().long_blocks().is_empty());
+    /// ```
     pub fn longblock(&mut self, threshold: Duration) -> &mut Self {
         self.longblock = Some(threshold);
         self
@@ -328,12 +371,30 @@ impl Builder {
     /// Sets the number of worker threads. Without it, the environment
     /// variable `CURIO_WORKERS` decides, or else the number of cores.
     /// Zero is refused by [`Builder::build`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(3).build().unwrap();
+    /// assert_eq!(rt.handle().workers(), 3);
+    /// assert!(curio::Runtime::builder().workers(0).build().is_err());
+    /// ```
     pub fn workers(&mut self, n: usize) -> &mut Self {
         self.workers = Some(n);
         self
     }
 
     /// Sets the prefix of the worker threads' names (a number is appended).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(1).thread_name("app").build().unwrap();
+    /// let name = rt.block_on(rt.spawn(async {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// }));
+    /// assert!(name.unwrap().unwrap().starts_with("app"));
+    /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.thread_name = name.into();
         self
@@ -341,6 +402,14 @@ impl Builder {
 
     /// Sets the most threads the `run_in_thread` pool may run at once
     /// (default 512). Zero is refused by [`Builder::build`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().max_blocking_threads(2).build().unwrap();
+    /// assert_eq!(rt.block_on(async { curio::run_in_thread(|| 1 + 1).await }), 2);
+    /// assert!(curio::Runtime::builder().max_blocking_threads(0).build().is_err());
+    /// ```
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
         self.max_blocking_threads = n;
         self
@@ -348,18 +417,55 @@ impl Builder {
 
     /// Sets how long an idle blocking-pool thread waits for work before it
     /// exits (default 10 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = curio::Runtime::builder()
+    ///     .thread_keep_alive(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// let out = rt.block_on(async { curio::run_in_thread(|| "done").await });
+    /// assert_eq!(out, "done");
+    /// ```
     pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Self {
         self.keep_alive = keep_alive;
         self
     }
 
     /// Sets the stack size of the runtime's threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder()
+    ///     .workers(1)
+    ///     .thread_stack_size(4 << 20)
+    ///     .build()
+    ///     .unwrap();
+    /// let deep = rt.block_on(rt.spawn(async { [0u8; 1 << 20].len() }));
+    /// assert_eq!(deep.unwrap(), 1 << 20);
+    /// ```
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
         self.stack_size = Some(bytes);
         self
     }
 
     /// Starts the runtime's worker threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn main() -> std::io::Result<()> {
+    ///     let rt = curio::Runtime::builder().workers(2).build()?;
+    ///     assert_eq!(rt.run(async { 1 }), 1);
+    ///
+    ///     let err = curio::Runtime::builder().workers(0).build().unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    ///     Ok(())
+    /// }
+    /// ```
     ///
     /// # Errors
     ///

@@ -38,6 +38,16 @@ pub struct Handle {
 impl Handle {
     /// The handle of the runtime the caller runs in.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let handle = curio::Handle::current();
+    ///     let kid = handle.spawn(async { "spawned through the handle" });
+    ///     assert_eq!(kid.await.unwrap(), "spawned through the handle");
+    /// });
+    /// ```
+    ///
     /// # Panics
     ///
     /// Panics outside a curio runtime (outside its tasks, worker threads,
@@ -52,6 +62,15 @@ impl Handle {
     }
 
     /// The handle of the runtime the caller runs in, or `None` outside one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(curio::Handle::try_current().is_none());
+    /// curio::run(async {
+    ///     assert!(curio::Handle::try_current().is_some());
+    /// });
+    /// ```
     pub fn try_current() -> Option<Handle> {
         context::current()
     }
@@ -266,7 +285,26 @@ impl Handle {
     ///
     /// # Examples
     ///
-    /// See [`IoDriver`](crate::scheduler::IoDriver).
+    /// ```
+    /// use curio::scheduler::IoDriver;
+    /// use std::sync::Arc;
+    ///
+    /// /// A driver with nothing to drive: workers sleep on their own instead.
+    /// struct Nothing;
+    /// impl IoDriver for Nothing {
+    ///     fn poll_now(&self) -> bool {
+    ///         false
+    ///     }
+    ///     fn park(&self, _still_parked: &dyn Fn() -> bool) -> bool {
+    ///         false
+    ///     }
+    ///     fn unpark(&self) {}
+    /// }
+    /// let rt = curio::Runtime::builder().workers(1).build().unwrap();
+    /// assert!(rt.handle().set_io_driver(Arc::new(Nothing)));
+    /// assert!(!rt.handle().set_io_driver(Arc::new(Nothing))); // the first stays
+    /// assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
+    /// ```
     pub fn set_io_driver(&self, driver: StdArc<dyn crate::scheduler::IoDriver>) -> bool {
         let installed = self.shared.io.set(driver).is_ok();
         if installed {
@@ -389,11 +427,30 @@ impl Handle {
     /// The latest polls that held a worker longer than the long-block
     /// threshold (see [`Builder::longblock`](crate::Builder::longblock)),
     /// oldest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = curio::Runtime::builder()
+    ///     .longblock(Duration::from_secs(5))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert!(rt.handle().long_blocks().is_empty()); // no poll took 5 s
+    /// ```
     pub fn long_blocks(&self) -> Vec<crate::introspect::LongBlock> {
         self.shared.long_blocks.lock().iter().cloned().collect()
     }
 
     /// The number of worker threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(2).build().unwrap();
+    /// assert_eq!(rt.handle().workers(), 2);
+    /// ```
     pub fn workers(&self) -> usize {
         self.shared.remotes.len()
     }

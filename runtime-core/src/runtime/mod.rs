@@ -11,6 +11,17 @@
 //! that shuts down); drop what the queues still hold; stop the blocking
 //! pool, join its threads and the `spawn_thread` threads; stop the drivers
 //! (timer, reactor) and join their threads.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! let rt = curio::Runtime::builder().workers(2).build().unwrap();
+//! let _forever = rt.spawn(std::future::pending::<()>());
+//! assert_eq!(rt.block_on(async { 1 }), 1);
+//! // The pending task is cancelled; shutdown waits at most 1 s for it.
+//! rt.shutdown_timeout(Duration::from_secs(1));
+//! ```
 
 pub(crate) mod builder;
 pub(crate) mod context;
@@ -61,11 +72,25 @@ pub struct Runtime {
 
 impl Runtime {
     /// A builder for a configured runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(1).build().unwrap();
+    /// assert_eq!(rt.run(async { "ran" }), "ran");
+    /// ```
     pub fn builder() -> Builder {
         Builder::new()
     }
 
     /// A runtime with the default configuration.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { 2 + 2 }), 4);
+    /// ```
     ///
     /// # Errors
     ///
@@ -177,6 +202,15 @@ impl Runtime {
     }
 
     /// The runtime's handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let from_thread = std::thread::spawn(move || handle.block_on(async { 5 }));
+    /// assert_eq!(from_thread.join().unwrap(), 5);
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -205,6 +239,17 @@ impl Runtime {
     /// Tasks still alive when the main task returns are cancelled and every
     /// thread of the runtime has exited before `run` returns.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(2).build().unwrap();
+    /// let out = rt.run(async {
+    ///     let kid = curio::spawn(async { 20 });
+    ///     kid.await.unwrap() + 22
+    /// });
+    /// assert_eq!(out, 42); // every thread of the runtime has exited by now
+    /// ```
+    ///
     /// # Panics
     ///
     /// Resumes a panic of the main task; panics if the main task was
@@ -220,6 +265,17 @@ impl Runtime {
     /// Runs `future` as a task and blocks until it finishes, leaving the
     /// runtime and its other tasks running (they are cancelled when the
     /// runtime is dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// let mut log = Vec::new();
+    /// // `block_on` takes no `'static` bound: the future may borrow locals.
+    /// rt.block_on(async { log.push("first") });
+    /// rt.block_on(async { log.push("second") });
+    /// assert_eq!(log, ["first", "second"]);
+    /// ```
     ///
     /// # Panics
     ///

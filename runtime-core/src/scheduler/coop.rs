@@ -6,6 +6,20 @@
 //! Operations that could complete without waiting (a ready socket, a full
 //! queue) call [`poll_proceed`] first; outside a task the budget is
 //! unlimited.
+//!
+//! # Examples
+//!
+//! ```
+//! curio::run(async {
+//!     // A loop whose awaits are always ready still lets other tasks run:
+//!     // each task::consume_budget() spends the budget, then yields.
+//!     let other = curio::spawn(async { "ran meanwhile" });
+//!     for _ in 0..1_000 {
+//!         curio::task::consume_budget().await;
+//!     }
+//!     assert_eq!(other.await.unwrap(), "ran meanwhile");
+//! });
+//! ```
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -41,6 +55,30 @@ pub(crate) fn unconstrain() {
 /// woken the task, so it runs again after the others) when the budget is
 /// spent. An operation that gets `Pending` must return `Pending` without
 /// having done anything.
+///
+/// # Examples
+///
+/// ```
+/// use curio::scheduler::coop::poll_proceed;
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+///
+/// /// An operation that is always ready, but spends the budget like one that waits.
+/// struct AlwaysReady;
+/// impl Future for AlwaysReady {
+///     type Output = ();
+///     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+///         std::task::ready!(poll_proceed(cx));
+///         Poll::Ready(())
+///     }
+/// }
+/// curio::run(async {
+///     for _ in 0..1_000 {
+///         AlwaysReady.await; // yields every so often
+///     }
+/// });
+/// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     LEFT.with(|l| match l.get() {
         UNCONSTRAINED => Poll::Ready(()),

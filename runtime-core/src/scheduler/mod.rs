@@ -7,6 +7,20 @@
 //! ticks so remote work is never starved. An idle worker steals half of a
 //! random victim's queue; at most about half of the workers search at once,
 //! and a parked worker is woken only when nobody is searching (`idle.rs`).
+//!
+//! # Examples
+//!
+//! ```
+//! curio::run(async {
+//!     // Tasks spawned from a task go to its worker's queue; idle workers steal them.
+//!     let kids: Vec<_> = (0..8u64).map(|i| curio::spawn(async move { i * i })).collect();
+//!     let mut sum = 0;
+//!     for kid in kids {
+//!         sum += kid.await.unwrap();
+//!     }
+//!     assert_eq!(sum, 140);
+//! });
+//! ```
 
 pub mod coop;
 mod driver;

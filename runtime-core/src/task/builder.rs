@@ -24,17 +24,47 @@ pub struct Builder {
 
 impl Builder {
     /// A builder for an unnamed task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::task::Builder::new().spawn(async { 3 });
+    ///     assert_eq!(kid.name(), None);
+    ///     assert_eq!(kid.await.unwrap(), 3);
+    /// });
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Names the task (shown by `Task::name` and the monitor).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::task::Builder::new().name("worker-7").spawn(async {});
+    ///     assert_eq!(kid.name(), Some("worker-7"));
+    /// });
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(name.into().into_boxed_str());
         self
     }
 
     /// Spawns the task on the current runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::task::Builder::new()
+    ///         .name("adder")
+    ///         .spawn(async { 40 + 2 });
+    ///     assert_eq!(kid.await.unwrap(), 42);
+    /// });
+    /// ```
     ///
     /// # Panics
     ///
@@ -50,6 +80,16 @@ impl Builder {
     }
 
     /// Spawns the task on the runtime of `handle`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::new().unwrap();
+    /// let kid = curio::task::Builder::new()
+    ///     .name("from-outside")
+    ///     .spawn_on(rt.handle(), async { 1 });
+    /// assert_eq!(rt.block_on(kid).unwrap(), 1);
+    /// ```
     #[track_caller]
     pub fn spawn_on<F>(self, handle: &Handle, future: F) -> Task<F::Output>
     where

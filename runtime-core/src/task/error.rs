@@ -55,22 +55,63 @@ impl TaskError {
     }
 
     /// The id of the task that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let mut kid = curio::spawn(std::future::pending::<()>());
+    ///     let id = kid.id();
+    ///     kid.cancel().await;
+    ///     assert_eq!(kid.await.unwrap_err().id(), id);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }
 
     /// Whether the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let mut kid = curio::spawn(std::future::pending::<()>());
+    ///     kid.cancel().await;
+    ///     assert!(kid.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
 
     /// Whether the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::spawn(async { panic!("boom") });
+    ///     let err = kid.await.unwrap_err();
+    ///     assert!(err.is_panic() && !err.is_cancelled());
+    /// });
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic(_))
     }
 
     /// The panic payload, to resume the panic with
     /// [`std::panic::resume_unwind`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::spawn(async { std::panic::panic_any(7u32) });
+    ///     let payload = kid.await.unwrap_err().into_panic();
+    ///     assert_eq!(payload.downcast_ref::<u32>(), Some(&7));
+    /// });
+    /// ```
     ///
     /// # Panics
     ///
@@ -82,6 +123,17 @@ impl TaskError {
     }
 
     /// The panic payload, or the error itself if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let mut kid = curio::spawn(std::future::pending::<()>());
+    ///     kid.cancel().await;
+    ///     let err = kid.await.unwrap_err();
+    ///     assert!(err.try_into_panic().unwrap_err().is_cancelled());
+    /// });
+    /// ```
     ///
     /// # Errors
     ///

@@ -35,6 +35,17 @@ impl TaskId {
     }
 
     /// The id as a number.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let a = curio::spawn(async {});
+    ///     let b = curio::spawn(async {});
+    ///     assert!(a.id().as_u64() < b.id().as_u64()); // ids increase
+    ///     assert_eq!(a.id().to_string(), a.id().as_u64().to_string());
+    /// });
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0.get()
     }

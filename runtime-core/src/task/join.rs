@@ -66,6 +66,16 @@ impl<T> Task<T> {
     }
 
     /// The task's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::spawn(async { curio::current_task() });
+    ///     let id = kid.id();
+    ///     assert_eq!(kid.await.unwrap(), id);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.raw.header().id
     }
@@ -86,12 +96,35 @@ impl<T> Task<T> {
 
     /// Whether the task has terminated (returned, panicked or been
     /// cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// curio::run(async {
+    ///     let kid = curio::spawn(async {});
+    ///     let deadline = Instant::now() + Duration::from_secs(10);
+    ///     while !kid.is_finished() && Instant::now() < deadline {
+    ///         curio::yield_now().await;
+    ///     }
+    ///     assert!(kid.is_finished());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.raw.state().load().is_complete()
     }
 
     /// Waits for the task and returns its outcome; the same as awaiting the
     /// handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let kid = curio::spawn(async { "result" });
+    ///     assert_eq!(kid.join().await.unwrap(), "result");
+    /// });
+    /// ```
     ///
     /// # Errors
     ///
@@ -178,6 +211,16 @@ impl<T> fmt::Debug for Task<T> {
 }
 
 /// The future of [`Task::join`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::task::Join;
+/// curio::run(async {
+///     let join: Join<u8> = curio::spawn(async { 1 }).join();
+///     assert_eq!(join.await.unwrap(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Join<T> {
@@ -194,6 +237,17 @@ impl<T> Future for Join<T> {
 }
 
 /// The future of [`Task::cancel`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::task::Cancel;
+/// curio::run(async {
+///     let mut kid = curio::spawn(std::future::pending::<()>());
+///     let cancel: Cancel<'_, ()> = kid.cancel();
+///     assert!(cancel.await); // it was still running
+/// });
+/// ```
 #[must_use = "cancellation is requested when this future is first polled"]
 #[derive(Debug)]
 pub struct Cancel<'a, T> {

@@ -1,5 +1,17 @@
 //! Tasks: one allocation per spawned future, driven by a state word.
 //!
+//! # Examples
+//!
+//! ```
+//! curio::run(async {
+//!     let mut sleeper = curio::spawn(curio::sleep(std::time::Duration::from_secs(60)));
+//!     let quick = curio::spawn(async { 1 });
+//!     assert_eq!(quick.await.unwrap(), 1);
+//!     assert!(sleeper.cancel().await);
+//!     assert!(sleeper.await.unwrap_err().is_cancelled());
+//! });
+//! ```
+//!
 //! # Layout
 //!
 //! A task is a single heap cell (`raw.rs`): a type-independent `Header`
@@ -285,6 +297,15 @@ pub fn current_task() -> TaskId {
 }
 
 /// The id of the task being polled on this thread, or `None` outside one.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(curio::try_current_task(), None);
+/// curio::run(async {
+///     assert_eq!(curio::try_current_task(), Some(curio::current_task()));
+/// });
+/// ```
 pub fn try_current_task() -> Option<TaskId> {
     raw::with_current(|h| h.map(|h| h.id))
 }

@@ -46,6 +46,16 @@ pub fn consume_budget() -> ConsumeBudget {
 }
 
 /// The future of [`consume_budget`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::task::ConsumeBudget;
+/// curio::run(async {
+///     let spend: ConsumeBudget = curio::task::consume_budget();
+///     spend.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct ConsumeBudget {
@@ -62,6 +72,16 @@ impl Future for ConsumeBudget {
 }
 
 /// The future of [`yield_now`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::YieldNow;
+/// curio::run(async {
+///     let yielding: YieldNow = curio::yield_now();
+///     yielding.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct YieldNow {

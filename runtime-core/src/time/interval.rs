@@ -41,6 +41,19 @@ pub fn interval(period: Duration) -> Interval {
 
 /// The timer of [`interval`]; also a [`Stream`](futures_core::Stream) of
 /// tick instants.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// curio::run(async {
+///     let mut every = curio::time::interval(Duration::from_millis(5));
+///     let first = every.tick().await;
+///     let second = every.tick().await;
+///     assert!(second - first >= Duration::from_millis(4));
+///     assert_eq!(every.period(), Duration::from_millis(5));
+/// });
+/// ```
 pub struct Interval {
     /// The timer of the next tick.
     entry: TimerEntry,

@@ -10,6 +10,19 @@
 //! Timeouts (`timeout.rs`) are cancellation scoped to one future; how they
 //! nest and how they interact with `disable_cancellation` is described in
 //! `cancel.rs`.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! curio::run(async {
+//!     let start = curio::clock();
+//!     curio::sleep(Duration::from_millis(10)).await;
+//!     assert!(curio::clock() - start >= Duration::from_millis(10));
+//!     let slow = curio::timeout_after(Duration::from_millis(10), curio::sleep(Duration::from_secs(60)));
+//!     assert!(slow.await.is_err());
+//! });
+//! ```
 
 #![deny(unsafe_code)]
 

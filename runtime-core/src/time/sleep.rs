@@ -62,6 +62,18 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::Sleep;
+/// use std::time::Duration;
+/// curio::run(async {
+///     let nap: Sleep = curio::sleep(Duration::from_millis(1));
+///     assert!(nap.deadline() <= curio::clock() + Duration::from_millis(1));
+///     nap.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     /// The timer.

@@ -172,6 +172,19 @@ pub fn ignore_at<F: Future>(deadline: Instant, future: F) -> IgnoreAfter<F> {
 
 pin_project! {
     /// The future of [`timeout_after`] and [`timeout_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::time::TimeoutAfter;
+    /// use std::future::Ready;
+    /// use std::time::Duration;
+    /// curio::run(async {
+    ///     let scope: TimeoutAfter<Ready<u8>> =
+    ///         curio::timeout_after(Duration::from_secs(1), std::future::ready(1));
+    ///     assert_eq!(scope.await, Ok(1));
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct TimeoutAfter<F> {
         // The future, until it completes or the scope fires.
@@ -183,6 +196,19 @@ pin_project! {
 }
 
 /// The future of [`timeout_at`] (the same type as [`TimeoutAfter`]).
+///
+/// # Examples
+///
+/// ```
+/// use curio::time::TimeoutAt;
+/// use std::future::Pending;
+/// use std::time::Duration;
+/// curio::run(async {
+///     let deadline = curio::clock() + Duration::from_millis(5);
+///     let scope: TimeoutAt<Pending<()>> = curio::timeout_at(deadline, std::future::pending());
+///     assert!(scope.await.is_err());
+/// });
+/// ```
 pub type TimeoutAt<F> = TimeoutAfter<F>;
 
 impl<F> TimeoutAfter<F> {
@@ -275,6 +301,19 @@ impl<F> fmt::Debug for TimeoutAfter<F> {
 
 pin_project! {
     /// The future of [`ignore_after`] and [`ignore_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::time::IgnoreAfter;
+    /// use std::future::Pending;
+    /// use std::time::Duration;
+    /// curio::run(async {
+    ///     let scope: IgnoreAfter<Pending<()>> =
+    ///         curio::ignore_after(Duration::from_millis(5), std::future::pending());
+    ///     assert_eq!(scope.await, None);
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct IgnoreAfter<F> {
         // The timeout scope whose own expiry is swallowed.
@@ -284,6 +323,19 @@ pin_project! {
 }
 
 /// The future of [`ignore_at`] (the same type as [`IgnoreAfter`]).
+///
+/// # Examples
+///
+/// ```
+/// use curio::time::IgnoreAt;
+/// use std::future::Ready;
+/// use std::time::Duration;
+/// curio::run(async {
+///     let deadline = curio::clock() + Duration::from_secs(1);
+///     let scope: IgnoreAt<Ready<&str>> = curio::ignore_at(deadline, std::future::ready("in time"));
+///     assert_eq!(scope.await, Some("in time"));
+/// });
+/// ```
 pub type IgnoreAt<F> = IgnoreAfter<F>;
 
 impl<F: Future> Future for IgnoreAfter<F> {

@@ -154,7 +154,19 @@ impl File {
     ///
     /// # Examples
     ///
-    /// See [`File`].
+    /// ```
+    /// use futures::AsyncReadExt;
+    /// # let path = std::env::temp_dir().join(format!("curio-open-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     curio::fs::write(&path, b"contents").await?;
+    ///     let mut file = curio::fs::File::open(&path).await?;
+    ///     let mut text = String::new();
+    ///     file.read_to_string(&mut text).await?;
+    ///     assert_eq!(text, "contents");
+    ///     curio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -168,7 +180,18 @@ impl File {
     ///
     /// # Examples
     ///
-    /// See [`File`].
+    /// ```
+    /// use futures::AsyncWriteExt;
+    /// # let path = std::env::temp_dir().join(format!("curio-create-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     let mut file = curio::fs::File::create(&path).await?;
+    ///     file.write_all(b"new").await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(curio::fs::read(&path).await?, b"new");
+    ///     curio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -330,7 +353,16 @@ impl File {
     ///
     /// # Examples
     ///
-    /// See [`File::from_std`].
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("curio-meta-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     curio::fs::write(&path, b"12345").await?;
+    ///     let file = curio::fs::File::open(&path).await?;
+    ///     assert_eq!(file.metadata().await?.len(), 5);
+    ///     curio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

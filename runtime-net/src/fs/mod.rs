@@ -400,7 +400,17 @@ pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 ///
 /// # Examples
 ///
-/// See [`read_link`].
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("curio-symlink-{}", std::process::id()));
+/// curio::run(async move {
+///     curio::fs::create_dir_all(&dir).await?;
+///     curio::fs::write(dir.join("target"), b"data").await?;
+///     curio::fs::symlink(dir.join("target"), dir.join("link")).await?;
+///     assert_eq!(curio::fs::read(dir.join("link")).await?, b"data");
+///     curio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
 ///
 /// # Errors
 ///

@@ -91,7 +91,19 @@ impl OpenOptions {
     ///
     /// # Examples
     ///
-    /// See [`OpenOptions`].
+    /// ```
+    /// use futures::AsyncWriteExt;
+    /// # let path = std::env::temp_dir().join(format!("curio-append-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     curio::fs::write(&path, b"one ").await?;
+    ///     let mut file = curio::fs::OpenOptions::new().append(true).open(&path).await?;
+    ///     file.write_all(b"two").await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(curio::fs::read(&path).await?, b"one two");
+    ///     curio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn append(&mut self, append: bool) -> &mut OpenOptions {
         self.std.append(append);
         self
@@ -114,7 +126,20 @@ impl OpenOptions {
     ///
     /// # Examples
     ///
-    /// See [`OpenOptions`].
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("curio-create-opt-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     let file = curio::fs::OpenOptions::new()
+    ///         .write(true)
+    ///         .create(true)
+    ///         .open(&path)
+    ///         .await?;
+    ///     drop(file);
+    ///     assert!(curio::fs::metadata(&path).await?.is_file());
+    ///     curio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn create(&mut self, create: bool) -> &mut OpenOptions {
         self.std.create(create);
         self
@@ -174,7 +199,15 @@ impl OpenOptions {
     ///
     /// # Examples
     ///
-    /// See [`OpenOptions`].
+    /// ```
+    /// # let path = std::env::temp_dir().join(format!("curio-open-opt-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     let missing = curio::fs::OpenOptions::new().read(true).open(&path).await;
+    ///     assert_eq!(missing.unwrap_err().kind(), std::io::ErrorKind::NotFound);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

@@ -60,6 +60,26 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 /// The entries of a directory, from [`read_dir`]: a
 /// `Stream<Item = io::Result<DirEntry>>`, or [`next_entry`](Self::next_entry).
 ///
+/// # Examples
+///
+/// ```
+/// use curio::fs::ReadDir;
+/// use futures::StreamExt;
+/// # let dir = std::env::temp_dir().join(format!("curio-readdir-{}", std::process::id()));
+/// curio::run(async move {
+///     curio::fs::create_dir_all(&dir).await?;
+///     curio::fs::write(dir.join("a"), b"").await?;
+///     let mut entries: ReadDir = curio::fs::read_dir(&dir).await?;
+///     let mut names = Vec::new();
+///     while let Some(entry) = entries.next().await {
+///         names.push(entry?.file_name());
+///     }
+///     assert_eq!(names, ["a"]);
+///     curio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
+///
 /// # Cancel safety
 ///
 /// A batch being read when the caller is cancelled is kept: the next poll
@@ -194,7 +214,17 @@ impl DirEntry {
     ///
     /// # Examples
     ///
-    /// See [`DirEntry`].
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-entry-path-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     curio::fs::create_dir_all(&dir).await?;
+    ///     curio::fs::write(dir.join("f"), b"").await?;
+    ///     let entry = curio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert_eq!(entry.path(), dir.join("f"));
+    ///     curio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn path(&self) -> PathBuf {
         self.std.path()
     }
@@ -203,7 +233,17 @@ impl DirEntry {
     ///
     /// # Examples
     ///
-    /// See [`DirEntry`].
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-entry-name-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     curio::fs::create_dir_all(&dir).await?;
+    ///     curio::fs::write(dir.join("notes.txt"), b"").await?;
+    ///     let entry = curio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert_eq!(entry.file_name(), "notes.txt");
+    ///     curio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn file_name(&self) -> OsString {
         self.std.file_name()
     }
@@ -236,7 +276,16 @@ impl DirEntry {
     ///
     /// # Examples
     ///
-    /// See [`DirEntry`].
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-entry-type-{}", std::process::id()));
+    /// curio::run(async move {
+    ///     curio::fs::create_dir_all(dir.join("sub")).await?;
+    ///     let entry = curio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert!(entry.file_type().await?.is_dir());
+    ///     curio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

@@ -244,7 +244,16 @@ impl Child {
     ///
     /// # Examples
     ///
-    /// See [`Child`].
+    /// ```
+    /// curio::run(async {
+    ///     let mut child = curio::process::Command::new("true").spawn()?;
+    ///     assert!(child.id().is_some());
+    ///     child.wait().await?;
+    ///     assert_eq!(child.id(), None); // reaped
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn id(&self) -> Option<u32> {
         match (&self.proc, self.status) {
             (Some(proc), None) => Some(proc.std.id()),
@@ -299,7 +308,17 @@ impl Child {
     ///
     /// # Examples
     ///
-    /// See [`Child`].
+    /// ```
+    /// curio::run(async {
+    ///     let mut child = curio::process::Command::new("sleep").arg("10").spawn()?;
+    ///     assert!(child.try_wait()?.is_none()); // still running
+    ///     child.kill()?;
+    ///     child.wait().await?;
+    ///     assert!(child.try_wait()?.is_some());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -322,7 +341,16 @@ impl Child {
     ///
     /// # Examples
     ///
-    /// See [`Child`].
+    /// ```
+    /// use std::os::unix::process::ExitStatusExt;
+    /// curio::run(async {
+    ///     let mut child = curio::process::Command::new("sleep").arg("10").spawn()?;
+    ///     child.kill()?;
+    ///     assert_eq!(child.wait().await?.signal(), Some(9));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

@@ -87,7 +87,14 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Command`].
+    /// ```
+    /// curio::run(async {
+    ///     let status = curio::process::Command::new("true").status().await?;
+    ///     assert!(status.success());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new(program: impl AsRef<OsStr>) -> Command {
         Command::from(std::process::Command::new(program))
     }
@@ -109,7 +116,14 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Command`].
+    /// ```
+    /// curio::run(async {
+    ///     let out = curio::process::Command::new("echo").args(["a", "b"]).output().await?;
+    ///     assert_eq!(out.stdout, b"a b\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn args<I, S>(&mut self, args: I) -> &mut Command
     where
         I: IntoIterator<Item = S>,
@@ -123,7 +137,18 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Command`].
+    /// ```
+    /// curio::run(async {
+    ///     let out = curio::process::Command::new("sh")
+    ///         .args(["-c", "echo $GREETING"])
+    ///         .env("GREETING", "hello")
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(out.stdout, b"hello\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn env(&mut self, key: impl AsRef<OsStr>, val: impl AsRef<OsStr>) -> &mut Command {
         self.std.env(key, val);
         self
@@ -165,7 +190,18 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Command`].
+    /// ```
+    /// curio::run(async {
+    ///     let out = curio::process::Command::new("/bin/sh")
+    ///         .args(["-c", "echo \"[$HOME]\""])
+    ///         .env_clear()
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(out.stdout, b"[]\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn env_clear(&mut self) -> &mut Command {
         self.std.env_clear();
         self
@@ -175,7 +211,14 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Command`].
+    /// ```
+    /// curio::run(async {
+    ///     let out = curio::process::Command::new("pwd").current_dir("/").output().await?;
+    ///     assert_eq!(out.stdout, b"/\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
         self.std.current_dir(dir);
         self
@@ -186,7 +229,16 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Command`].
+    /// ```
+    /// use std::process::Stdio;
+    /// curio::run(async {
+    ///     // With stdin closed, `cat` reads end of file at once.
+    ///     let out = curio::process::Command::new("cat").stdin(Stdio::null()).output().await?;
+    ///     assert!(out.stdout.is_empty());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stdin(cfg);
         self.set[0] = true;
@@ -197,7 +249,22 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`ChildStdout`].
+    /// ```
+    /// use futures::AsyncReadExt;
+    /// use std::process::Stdio;
+    /// curio::run(async {
+    ///     let mut child = curio::process::Command::new("echo")
+    ///         .arg("piped")
+    ///         .stdout(Stdio::piped())
+    ///         .spawn()?;
+    ///     let mut text = String::new();
+    ///     child.stdout.take().unwrap().read_to_string(&mut text).await?;
+    ///     child.wait().await?;
+    ///     assert_eq!(text, "piped\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stdout(cfg);
         self.set[1] = true;
@@ -208,7 +275,19 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`ChildStderr`].
+    /// ```
+    /// use std::process::Stdio;
+    /// curio::run(async {
+    ///     let out = curio::process::Command::new("sh")
+    ///         .args(["-c", "echo oops >&2"])
+    ///         .stderr(Stdio::piped())
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(out.stderr, b"oops\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stderr(cfg);
         self.set[2] = true;
@@ -266,7 +345,14 @@ impl Command {
     ///
     /// # Examples
     ///
-    /// See [`Child`].
+    /// ```
+    /// curio::run(async {
+    ///     let mut child = curio::process::Command::new("sh").args(["-c", "exit 3"]).spawn()?;
+    ///     assert_eq!(child.wait().await?.code(), Some(3));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

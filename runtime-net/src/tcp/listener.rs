@@ -13,6 +13,20 @@ use std::task::{Context, Poll};
 
 /// The listen backlog of [`TcpListener::bind`] (curio uses 100; a busier
 /// default suits servers that accept in bursts).
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{listener::DEFAULT_BACKLOG, TcpSocket};
+/// curio::run(async {
+///     let socket = TcpSocket::new_v4()?;
+///     socket.bind("127.0.0.1:0".parse().unwrap())?;
+///     let listener = socket.listen(DEFAULT_BACKLOG)?;
+///     assert!(listener.local_addr()?.ip().is_loopback());
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub const DEFAULT_BACKLOG: u32 = 1024;
 
 /// A TCP socket listening for connections.
@@ -133,7 +147,18 @@ impl TcpListener {
     ///
     /// # Examples
     ///
-    /// See [`TcpListener`].
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     drop(server);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     #[track_caller]
     pub fn accept<'a>(
         &'a self,
@@ -150,6 +175,21 @@ impl TcpListener {
     }
 
     /// Polls for a connection; the waker is woken when one may be ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_server, peer) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     assert!(peer.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -196,6 +236,18 @@ impl TcpListener {
     }
 
     /// The address the listener is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     assert!(addr.ip().is_loopback() && addr.port() != 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

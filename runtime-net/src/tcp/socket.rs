@@ -48,7 +48,17 @@ impl TcpSocket {
     ///
     /// # Examples
     ///
-    /// See [`TcpSocket`].
+    /// ```
+    /// curio::run(async {
+    ///     let socket = curio::net::TcpSocket::new_v4()?;
+    ///     socket.set_reuseaddr(true)?;
+    ///     socket.bind("127.0.0.1:0".parse().unwrap())?;
+    ///     let listener = socket.listen(128)?;
+    ///     assert!(listener.local_addr()?.is_ipv4());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new_v4() -> io::Result<TcpSocket> {
         TcpSocket::new(Domain::IPV4)
     }

@@ -10,6 +10,24 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// The read half of a [`TcpStream`], from [`TcpStream::into_split`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::net::{ReadHalf, TcpListener, TcpStream};
+/// curio::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     let (reader, _writer): (ReadHalf, _) = server.into_split();
+///     client.write_all(b"to the reader").await?;
+///     let mut buf = [0; 13];
+///     reader.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"to the reader");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 pub struct ReadHalf {
     /// The stream, shared with the write half.
@@ -53,6 +71,22 @@ impl ReadHalf {
 
     /// As [`TcpStream::read`].
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (reader, _writer) = listener.accept().await?.0.into_split();
+    ///     client.write_all(b"x").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(reader.read(&mut buf).await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`TcpStream::read`].
@@ -66,6 +100,23 @@ impl ReadHalf {
 
     /// As [`TcpStream::read_exact`].
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (reader, _writer) = listener.accept().await?.0.into_split();
+    ///     client.write_all(b"four").await?;
+    ///     let mut buf = [0; 4];
+    ///     reader.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"four");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`TcpStream::read_exact`].
@@ -78,6 +129,20 @@ impl ReadHalf {
     }
 
     /// The address of the peer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (reader, _writer) = listener.accept().await?.0.into_split();
+    ///     assert_eq!(reader.peer_addr()?, client.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -98,6 +163,22 @@ impl WriteHalf {
 
     /// As [`TcpStream::write`].
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_reader, writer) = listener.accept().await?.0.into_split();
+    ///     let n = writer.write(b"some").await?;
+    ///     assert!(n > 0 && n <= 4);
+    ///     drop(client);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`TcpStream::write`].
@@ -111,6 +192,23 @@ impl WriteHalf {
 
     /// As [`TcpStream::write_all`].
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_reader, writer) = listener.accept().await?.0.into_split();
+    ///     writer.write_all(b"whole").await?;
+    ///     let mut buf = [0; 5];
+    ///     client.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"whole");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`TcpStream::write_all`].
@@ -123,6 +221,21 @@ impl WriteHalf {
     }
 
     /// Shuts down the write direction: the peer reads end of stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_reader, writer) = listener.accept().await?.0.into_split();
+    ///     writer.shutdown().await?;
+    ///     assert_eq!(client.read(&mut [0; 8]).await?, 0); // end of stream
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

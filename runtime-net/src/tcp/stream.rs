@@ -67,7 +67,15 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`TcpStream`].
+    /// ```
+    /// curio::run(async {
+    ///     let listener = curio::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = curio::net::TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         each_addr(addr, |addr| async move {
             let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
@@ -127,6 +135,23 @@ impl TcpStream {
     /// Reads into `buf`, waiting until at least one byte (or the end of the
     /// stream, `Ok(0)`) is there.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     server.write_all(b"hey").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = client.read(&mut buf).await?;
+    ///     assert!(n > 0 && b"hey".starts_with(&buf[..n]));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors, e.g. `ConnectionReset`; `NotConnected` after
@@ -144,6 +169,23 @@ impl TcpStream {
     }
 
     /// Fills `buf` completely.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     server.write_all(b"exact").await?;
+    ///     let mut buf = [0; 5];
+    ///     client.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"exact");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -165,6 +207,21 @@ impl TcpStream {
 
     /// Writes some of `buf` and gives how much.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_server, _) = listener.accept().await?;
+    ///     let n = client.write(b"partial writes are allowed").await?;
+    ///     assert!(n > 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors: `BrokenPipe` or `ConnectionReset` for a closed peer.
@@ -181,6 +238,23 @@ impl TcpStream {
     }
 
     /// Writes all of `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"every byte").await?;
+    ///     let mut buf = [0; 10];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"every byte");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -232,6 +306,20 @@ impl TcpStream {
 
     /// The address of the peer.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     assert_eq!(server.peer_addr()?, client.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `getpeername`, e.g. `NotConnected`.
@@ -240,6 +328,19 @@ impl TcpStream {
     }
 
     /// The local address of the socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert!(client.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -250,6 +351,20 @@ impl TcpStream {
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm) when `nodelay`.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `setsockopt`.
@@ -258,6 +373,20 @@ impl TcpStream {
     }
 
     /// Whether `TCP_NODELAY` is set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.set_nodelay(false)?;
+    ///     assert!(!client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -382,7 +511,22 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`readable`](Self::readable).
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let mut buf = [0; 8];
+    ///     let err = client.try_read(&mut buf).unwrap_err(); // nothing sent yet
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///     server.write_all(b"now").await?;
+    ///     client.readable().await?;
+    ///     assert!(client.try_read(&mut buf)? > 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         use std::io::Read;
         self.io.try_io(Direction::Read, |mut s| s.read(buf))
@@ -398,7 +542,20 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`writable`](Self::writable).
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.writable().await?;
+    ///     let n = client.try_write(b"never waits")?;
+    ///     let mut buf = vec![0; n];
+    ///     server.read_exact(&mut buf).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.try_io(Direction::Write, |s| {
             socket2::SockRef::from(s).send_with_flags(buf, libc::MSG_NOSIGNAL)
@@ -442,7 +599,19 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`set_linger`](Self::set_linger).
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::time::Duration;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert_eq!(client.linger()?, None);
+    ///     client.set_linger(Some(Duration::from_secs(1)))?;
+    ///     assert_eq!(client.linger()?, Some(Duration::from_secs(1)));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         socket2::SockRef::from(self.io.get_ref()).linger()
     }
@@ -455,7 +624,17 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`set_linger`](Self::set_linger).
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.set_ttl(17)?;
+    ///     assert_eq!(client.ttl()?, 17);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
     }
@@ -468,7 +647,16 @@ impl TcpStream {
     ///
     /// # Examples
     ///
-    /// See [`set_linger`](Self::set_linger).
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert!(client.ttl()? > 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get_ref().ttl()
     }
@@ -556,6 +744,22 @@ impl TcpStream {
     }
 
     /// A buffered [`SocketStream`] that owns this socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     let mut lines = server.into_stream();
+    ///     client.write_all(b"GET /\n").await?;
+    ///     assert_eq!(lines.readline().await?, b"GET /\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn into_stream(self) -> SocketStream<TcpStream> {
         SocketStream::new(self)
     }
@@ -595,6 +799,24 @@ impl TcpStream {
 
     /// Polls a read into `buf`.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     server.write_all(b"p").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = poll_fn(|cx| client.poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(&buf[..n], b"p");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As [`read`](Self::read).
@@ -603,6 +825,22 @@ impl TcpStream {
     }
 
     /// Polls a write from `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_server, _) = listener.accept().await?;
+    ///     let n = poll_fn(|cx| client.poll_write(cx, b"q")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

@@ -31,6 +31,21 @@ pub struct UnixDatagram {
 impl UnixDatagram {
     /// Binds a socket to the file `path`.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-dgram-bind-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// curio::run(async {
+    ///     let path = dir.join("sock");
+    ///     let socket = curio::net::UnixDatagram::bind(&path).await?;
+    ///     assert_eq!(socket.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `bind(2)`, or an error outside a curio runtime.
@@ -41,6 +56,25 @@ impl UnixDatagram {
     /// A socket bound to no address (it can still send, and receive
     /// replies once connected).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-dgram-unbound-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use curio::net::UnixDatagram;
+    /// curio::run(async {
+    ///     let server = UnixDatagram::bind(dir.join("server")).await?;
+    ///     let client = UnixDatagram::unbound()?;
+    ///     client.send_to(b"anon", dir.join("server")).await?;
+    ///     let mut buf = [0; 8];
+    ///     let (n, _) = server.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"anon");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `socket(2)`, or an error outside a curio runtime.
@@ -49,6 +83,19 @@ impl UnixDatagram {
     }
 
     /// A pair of connected sockets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixDatagram::pair()?;
+    ///     a.send(b"one").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(b.recv(&mut buf).await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -60,6 +107,20 @@ impl UnixDatagram {
 
     /// Adopts a socket from the standard library; it is switched to
     /// non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+    ///     let a = curio::net::UnixDatagram::from_std(a)?;
+    ///     b.send(b"from std")?;
+    ///     let mut buf = [0; 16];
+    ///     assert_eq!(a.recv(&mut buf).await?, 8);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -79,6 +140,25 @@ impl UnixDatagram {
     /// Sets the default peer for [`send`](Self::send) and
     /// [`recv`](Self::recv).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-dgram-connect-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use curio::net::UnixDatagram;
+    /// curio::run(async {
+    ///     let server = UnixDatagram::bind(dir.join("server")).await?;
+    ///     let client = UnixDatagram::unbound()?;
+    ///     client.connect(dir.join("server")).await?;
+    ///     client.send(b"hello").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(server.recv(&mut buf).await?, 5);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `connect(2)`.
@@ -87,6 +167,26 @@ impl UnixDatagram {
     }
 
     /// Sends a datagram to the socket file `path`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-dgram-sendto-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use curio::net::UnixDatagram;
+    /// curio::run(async {
+    ///     let a = UnixDatagram::bind(dir.join("a")).await?;
+    ///     let b = UnixDatagram::bind(dir.join("b")).await?;
+    ///     assert_eq!(a.send_to(b"to b", dir.join("b")).await?, 4);
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"to b");
+    ///     assert_eq!(from.as_pathname(), Some(dir.join("a").as_path()));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -97,6 +197,20 @@ impl UnixDatagram {
     }
 
     /// Receives a datagram and its sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixDatagram::pair()?;
+    ///     a.send(b"x").await?;
+    ///     let mut buf = [0; 4];
+    ///     let (n, _from) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -115,6 +229,19 @@ impl UnixDatagram {
 
     /// Sends a datagram to the connected peer.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixDatagram::pair()?;
+    ///     assert_eq!(a.send(b"sent").await?, 4);
+    ///     let mut buf = [0; 4];
+    ///     b.recv(&mut buf).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// `NotConnected` without one, and socket errors.
@@ -123,6 +250,20 @@ impl UnixDatagram {
     }
 
     /// Receives a datagram from the connected peer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixDatagram::pair()?;
+    ///     a.send(b"recv").await?;
+    ///     let mut buf = [0; 8];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"recv");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -170,6 +311,17 @@ impl UnixDatagram {
 
     /// The local address.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixDatagram::pair()?;
+    ///     assert!(a.local_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `getsockname`.
@@ -178,6 +330,17 @@ impl UnixDatagram {
     }
 
     /// The connected peer's address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixDatagram::pair()?;
+    ///     assert!(a.peer_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -188,6 +351,19 @@ impl UnixDatagram {
 
     /// Closes the socket for every task using it: blocked tasks wake with
     /// `NotConnected`, and so do later calls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixDatagram::pair()?;
+    ///     a.close();
+    ///     let err = a.recv(&mut [0; 8]).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn close(&self) {
         self.io.close();
     }

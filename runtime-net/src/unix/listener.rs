@@ -42,6 +42,22 @@ pub struct UnixListener {
 impl UnixListener {
     /// Binds a listener to the socket file `path`.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-unix-bind-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use curio::net::{UnixListener, UnixStream};
+    /// curio::run(async {
+    ///     let listener = UnixListener::bind(dir.join("sock")).await?;
+    ///     let _client = UnixStream::connect(dir.join("sock")).await?;
+    ///     let (_server, _addr) = listener.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `bind(2)`, e.g. `AddrInUse` when the file exists, or an error
@@ -56,6 +72,22 @@ impl UnixListener {
     /// Adopts a listener bound with the standard library; it is switched to
     /// non-blocking mode.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-unix-fromstd-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// curio::run(async {
+    ///     let std_listener = std::os::unix::net::UnixListener::bind(dir.join("sock"))?;
+    ///     let listener = curio::net::UnixListener::from_std(std_listener)?;
+    ///     let _client = curio::net::UnixStream::connect(dir.join("sock")).await?;
+    ///     listener.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Outside a curio runtime, or if registration fails.
@@ -68,6 +100,26 @@ impl UnixListener {
     }
 
     /// Waits for a connection and gives its stream and the peer's address.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-unix-accept-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use curio::net::{UnixListener, UnixStream};
+    /// curio::run(async {
+    ///     let listener = UnixListener::bind(dir.join("sock")).await?;
+    ///     let client = UnixStream::connect(dir.join("sock")).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     client.write_all(b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -94,6 +146,23 @@ impl UnixListener {
     }
 
     /// Polls for a connection.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-unix-poll-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use curio::net::{UnixListener, UnixStream};
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let listener = UnixListener::bind(dir.join("sock")).await?;
+    ///     let _client = UnixStream::connect(dir.join("sock")).await?;
+    ///     let (_server, _) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -139,6 +208,21 @@ impl UnixListener {
     }
 
     /// The address the listener is bound to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-unix-addr-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// curio::run(async {
+    ///     let path = dir.join("sock");
+    ///     let listener = curio::net::UnixListener::bind(&path).await?;
+    ///     assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     ///
     /// # Errors
     ///

@@ -50,6 +50,24 @@ impl UnixStream {
     /// connects or fails; bound the wait with
     /// [`timeout_after`](runtime_core::timeout_after) if needed.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("curio-unix-connect-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// curio::run(async {
+    ///     let listener = curio::net::UnixListener::bind(dir.join("sock")).await?;
+    ///     let client = curio::net::UnixStream::connect(dir.join("sock")).await?;
+    ///     let (server, _) = listener.accept().await?;
+    ///     server.write_all(b"welcome").await?;
+    ///     let mut buf = [0; 7];
+    ///     client.read_exact(&mut buf).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `connect(2)`, e.g. `NotFound` or `ConnectionRefused`, or an error
@@ -93,6 +111,20 @@ impl UnixStream {
 
     /// A pair of connected sockets.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.write_all(b"pair").await?;
+    ///     let mut buf = [0; 4];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"pair");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `socketpair(2)`, or an error outside a curio runtime.
@@ -103,6 +135,21 @@ impl UnixStream {
 
     /// Adopts a stream from the standard library; it is switched to
     /// non-blocking mode.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// curio::run(async {
+    ///     let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    ///     let a = curio::net::UnixStream::from_std(a)?;
+    ///     b.write_all(b"std")?;
+    ///     let mut buf = [0; 3];
+    ///     a.read_exact(&mut buf).await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -121,6 +168,20 @@ impl UnixStream {
 
     /// As [`TcpStream::read`](crate::TcpStream::read).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.write_all(b"data").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = b.read(&mut buf).await?;
+    ///     assert!(n > 0 && b"data".starts_with(&buf[..n]));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors.
@@ -133,6 +194,21 @@ impl UnixStream {
     }
 
     /// As [`TcpStream::read_exact`](crate::TcpStream::read_exact).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.write_all(b"12").await?;
+    ///     drop(a);
+    ///     let mut buf = [0; 3];
+    ///     let err = b.read_exact(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -147,6 +223,17 @@ impl UnixStream {
 
     /// As [`TcpStream::write`](crate::TcpStream::write).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     assert!(a.write(b"some").await? > 0);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors, e.g. `BrokenPipe`.
@@ -160,6 +247,20 @@ impl UnixStream {
 
     /// As [`TcpStream::write_all`](crate::TcpStream::write_all).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.write_all(&[7; 4096]).await?;
+    ///     let mut buf = vec![0; 4096];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert!(buf.iter().all(|&x| x == 7));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// Socket errors, e.g. `BrokenPipe`.
@@ -172,6 +273,19 @@ impl UnixStream {
     }
 
     /// Shuts down one or both directions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.shutdown(Shutdown::Write).await?;
+    ///     assert_eq!(b.read(&mut [0; 8]).await?, 0); // end of stream
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -211,6 +325,17 @@ impl UnixStream {
 
     /// The peer's address.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     assert!(a.peer_addr()?.is_unnamed());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `getpeername`.
@@ -220,6 +345,17 @@ impl UnixStream {
 
     /// The local address.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     assert!(a.local_addr()?.as_pathname().is_none());
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
     /// As `getsockname`.
@@ -228,17 +364,58 @@ impl UnixStream {
     }
 
     /// A buffered [`SocketStream`] borrowing this socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.write_all(b"line\n").await?;
+    ///     let mut stream = b.as_stream(); // borrows `b`
+    ///     assert_eq!(stream.readline().await?, b"line\n");
+    ///     drop(stream);
+    ///     b.write_all(b"b is still usable").await?;
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn as_stream(&self) -> SocketStream<&UnixStream> {
         SocketStream::new(self)
     }
 
     /// A buffered [`SocketStream`] owning this socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     let mut stream = b.into_stream(); // owns `b`
+    ///     a.write_all(b"owned\n").await?;
+    ///     assert_eq!(stream.readline().await?, b"owned\n");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn into_stream(self) -> SocketStream<UnixStream> {
         SocketStream::new(self)
     }
 
     /// Closes the stream for every task using it (see
     /// [`TcpStream::close`](crate::TcpStream::close)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     a.close();
+    ///     let err = a.read(&mut [0; 8]).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotConnected);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn close(&self) {
         // The final bit first, as for `TcpStream::close`.
         self.io.close();
@@ -246,6 +423,21 @@ impl UnixStream {
     }
 
     /// Polls a read into `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let (a, b) = curio::net::UnixStream::pair()?;
+    ///     a.write_all(b"z").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = poll_fn(|cx| b.poll_read(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///
@@ -255,6 +447,19 @@ impl UnixStream {
     }
 
     /// Polls a write from `buf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// curio::run(async {
+    ///     let (a, _b) = curio::net::UnixStream::pair()?;
+    ///     let n = poll_fn(|cx| a.poll_write(cx, b"w")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     ///
     /// # Errors
     ///

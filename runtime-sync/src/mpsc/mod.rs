@@ -218,6 +218,15 @@ impl fmt::Display for TryRecvError {
 impl std::error::Error for TryRecvError {}
 
 /// The error types, also at tokio's path (`mpsc::error::SendError`).
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::mpsc::{self, error::TrySendError};
+/// let (tx, _rx) = mpsc::channel(1);
+/// tx.try_send(1).unwrap();
+/// assert!(matches!(tx.try_send(2), Err(TrySendError::Full(2))));
+/// ```
 pub mod error {
     pub use super::{SendError, TryRecvError, TrySendError};
 }
@@ -352,6 +361,18 @@ impl<T> Sender<T> {
 /// The future returned by [`Sender::send`].
 ///
 /// Named `SendFuture`, not `Send`, so it does not shadow the marker trait.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::mpsc::{self, SendFuture};
+/// # curio::run(async {
+/// let (tx, mut rx) = mpsc::channel(1);
+/// let send: SendFuture<'_, &str> = tx.send("job");
+/// send.await.unwrap();
+/// assert_eq!(rx.recv().await, Some("job"));
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -630,6 +651,18 @@ impl<T> futures_core::Stream for Receiver<T> {
 }
 
 /// The future returned by [`Receiver::recv`].
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::mpsc::{self, Recv};
+/// # curio::run(async {
+/// let (tx, mut rx) = mpsc::unbounded();
+/// tx.try_send(3).unwrap();
+/// let next: Recv<'_, i32> = rx.recv();
+/// assert_eq!(next.await, Some(3));
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

@@ -12,8 +12,8 @@ use super::{Fifo, GenericQueue};
 /// # Examples
 ///
 /// ```
-/// # futures::executor::block_on(async {
-/// let q = runtime_sync::Queue::new(0); // unbounded
+/// # curio::run(async {
+/// let q = curio::sync::Queue::new(0); // unbounded
 /// q.put(1).await;
 /// q.put(2).await;
 /// assert_eq!((q.get().await, q.get().await), (1, 2));

@@ -12,7 +12,7 @@ use super::{GenericQueue, Lifo};
 /// # Examples
 ///
 /// ```
-/// let q = runtime_sync::LifoQueue::new(0);
+/// let q = curio::sync::LifoQueue::new(0);
 /// for i in 0..4 { q.try_put(i).unwrap(); }
 /// let out: Vec<_> = std::iter::from_fn(|| q.try_get()).collect();
 /// assert_eq!(out, [3, 2, 1, 0]);

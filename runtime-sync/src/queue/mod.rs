@@ -1,6 +1,23 @@
 //! The queue family: [`Queue`] (FIFO), [`LifoQueue`] and [`PriorityQueue`],
 //! one engine ([`GenericQueue`]) over three orderings ([`Store`]).
 //!
+//! # Examples
+//!
+//! ```
+//! use curio::sync::{LifoQueue, PriorityQueue, Queue};
+//! # curio::run(async {
+//! let (fifo, lifo, prio) = (Queue::new(0), LifoQueue::new(0), PriorityQueue::new(0));
+//! for n in [2, 1, 3] {
+//!     fifo.put(n).await;
+//!     lifo.put(n).await;
+//!     prio.put(n).await;
+//! }
+//! assert_eq!(fifo.get().await, 2); // first in
+//! assert_eq!(lifo.get().await, 3); // last in
+//! assert_eq!(prio.get().await, 1); // smallest
+//! # });
+//! ```
+//!
 //! # State
 //!
 //! Under one mutex: the stored items, the FIFO lists of waiting getters and
@@ -53,6 +70,21 @@ mod sealed {
 }
 
 /// An ordering of items: which one `get` returns next. Sealed.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{queue::Store, GenericQueue};
+///
+/// /// Works on every queue of the family.
+/// fn drain<T, S: Store<T>>(q: &GenericQueue<T, S>) -> Vec<T> {
+///     std::iter::from_fn(|| q.try_get()).collect()
+/// }
+/// let q = curio::sync::LifoQueue::new(0);
+/// q.try_put(1).unwrap();
+/// q.try_put(2).unwrap();
+/// assert_eq!(drain(&q), [2, 1]);
+/// ```
 pub trait Store<T>: sealed::Sealed {
     /// An empty store.
     #[doc(hidden)]
@@ -77,12 +109,42 @@ pub trait Store<T>: sealed::Sealed {
 }
 
 /// First in, first out.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{queue::Fifo, GenericQueue};
+/// let q: GenericQueue<u8, Fifo<u8>> = curio::sync::Queue::new(0);
+/// q.try_put(1).unwrap();
+/// q.try_put(2).unwrap();
+/// assert_eq!(q.try_get(), Some(1));
+/// ```
 #[derive(Debug)]
 pub struct Fifo<T>(VecDeque<T>);
 /// Last in, first out.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{queue::Lifo, GenericQueue};
+/// let q: GenericQueue<u8, Lifo<u8>> = curio::sync::LifoQueue::new(0);
+/// q.try_put(1).unwrap();
+/// q.try_put(2).unwrap();
+/// assert_eq!(q.try_get(), Some(2));
+/// ```
 #[derive(Debug)]
 pub struct Lifo<T>(Vec<T>);
 /// Smallest first.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::{queue::Priority, GenericQueue};
+/// let q: GenericQueue<u8, Priority<u8>> = curio::sync::PriorityQueue::new(0);
+/// q.try_put(9).unwrap();
+/// q.try_put(4).unwrap();
+/// assert_eq!(q.try_get(), Some(4));
+/// ```
 #[derive(Debug)]
 pub struct Priority<T>(BinaryHeap<Reverse<T>>);
 
@@ -149,8 +211,8 @@ impl<T: Ord> Store<T> for Priority<T> {
 /// # Examples
 ///
 /// ```
-/// let q = runtime_sync::Queue::<u8>::new(0);
-/// assert_eq!(q.task_done(), Err(runtime_sync::TaskDoneError));
+/// let q = curio::sync::Queue::<u8>::new(0);
+/// assert_eq!(q.task_done(), Err(curio::sync::TaskDoneError));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TaskDoneError;
@@ -238,8 +300,8 @@ impl<T, S: Store<T>> QueueState<T, S> {
 /// # Examples
 ///
 /// ```
-/// # futures::executor::block_on(async {
-/// let q = runtime_sync::Queue::new(2);
+/// # curio::run(async {
+/// let q = curio::sync::Queue::new(2);
 /// q.put(1).await;
 /// q.put(2).await;
 /// assert!(q.is_full());
@@ -281,7 +343,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::Queue::<u32>::new(0);
+    /// let q = curio::sync::Queue::<u32>::new(0);
     /// assert!(q.is_empty() && !q.is_full());
     /// ```
     pub fn new(maxsize: usize) -> Self {
@@ -302,7 +364,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(runtime_sync::Queue::<u8>::new(5).maxsize(), 5);
+    /// assert_eq!(curio::sync::Queue::<u8>::new(5).maxsize(), 5);
     /// ```
     pub fn maxsize(&self) -> usize {
         self.maxsize
@@ -313,7 +375,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::Queue::new(0);
+    /// let q = curio::sync::Queue::new(0);
     /// q.try_put('a').unwrap();
     /// assert_eq!(q.len(), 1);
     /// ```
@@ -326,7 +388,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// assert!(runtime_sync::Queue::<u8>::new(1).is_empty());
+    /// assert!(curio::sync::Queue::<u8>::new(1).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -337,7 +399,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::Queue::new(1);
+    /// let q = curio::sync::Queue::new(1);
     /// q.try_put(1).unwrap();
     /// assert!(q.is_full());
     /// ```
@@ -350,8 +412,8 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let q = runtime_sync::LifoQueue::new(0);
+    /// # curio::run(async {
+    /// let q = curio::sync::LifoQueue::new(0);
     /// q.put(1).await;
     /// q.put(2).await;
     /// assert_eq!(q.get().await, 2);
@@ -371,8 +433,8 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let q = runtime_sync::PriorityQueue::new(0);
+    /// # curio::run(async {
+    /// let q = curio::sync::PriorityQueue::new(0);
     /// for p in [4, 2, 1, 3] { q.put(p).await; }
     /// assert_eq!(q.get().await, 1);
     /// # });
@@ -391,7 +453,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::Queue::new(1);
+    /// let q = curio::sync::Queue::new(1);
     /// assert_eq!(q.try_put("a"), Ok(()));
     /// assert_eq!(q.try_put("b"), Err("b"));
     /// ```
@@ -411,7 +473,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::Queue::new(0);
+    /// let q = curio::sync::Queue::new(0);
     /// assert_eq!(q.try_get(), None);
     /// q.try_put(9).unwrap();
     /// assert_eq!(q.try_get(), Some(9));
@@ -428,7 +490,7 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// let q = runtime_sync::Queue::new(0);
+    /// let q = curio::sync::Queue::new(0);
     /// q.try_put(()).unwrap();
     /// assert!(q.task_done().is_ok());
     /// assert!(q.task_done().is_err());
@@ -460,8 +522,8 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
     /// # Examples
     ///
     /// ```
-    /// # futures::executor::block_on(async {
-    /// let q = runtime_sync::Queue::new(0);
+    /// # curio::run(async {
+    /// let q = curio::sync::Queue::new(0);
     /// q.put(1).await;
     /// let _ = q.get().await;
     /// q.task_done().unwrap();
@@ -525,6 +587,18 @@ impl<T, S: Store<T>> GenericQueue<T, S> {
 }
 
 /// The future returned by `put`.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::queue::{Fifo, Put};
+/// # curio::run(async {
+/// let q = curio::sync::Queue::new(1);
+/// let put: Put<'_, &str, Fifo<&str>> = q.put("a");
+/// put.await;
+/// assert!(q.is_full());
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -603,6 +677,18 @@ impl<T, S> Drop for Put<'_, T, S> {
 }
 
 /// The future returned by `get`.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::queue::{Fifo, Get};
+/// # curio::run(async {
+/// let q = curio::sync::Queue::new(0);
+/// q.put(8).await;
+/// let get: Get<'_, i32, Fifo<i32>> = q.get();
+/// assert_eq!(get.await, 8);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -685,6 +771,20 @@ impl<T, S: Store<T>> Drop for Get<'_, T, S> {
 }
 
 /// The future returned by `join`.
+///
+/// # Examples
+///
+/// ```
+/// use curio::sync::queue::{Fifo, Join};
+/// # curio::run(async {
+/// let q = curio::sync::Queue::new(0);
+/// q.put(()).await;
+/// q.get().await;
+/// q.task_done().unwrap();
+/// let join: Join<'_, (), Fifo<()>> = q.join();
+/// join.await; // every item put has been marked done
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///

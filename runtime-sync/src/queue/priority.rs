@@ -12,7 +12,7 @@ use super::{GenericQueue, Priority};
 /// # Examples
 ///
 /// ```
-/// let q = runtime_sync::PriorityQueue::new(0);
+/// let q = curio::sync::PriorityQueue::new(0);
 /// for p in [4, 2, 1, 3] { q.try_put(p).unwrap(); }
 /// let out: Vec<_> = std::iter::from_fn(|| q.try_get()).collect();
 /// assert_eq!(out, [1, 2, 3, 4]);
