@@ -18,6 +18,7 @@
 
 mod blocking;
 mod cancel;
+mod coop;
 pub mod group;
 pub mod introspect;
 mod loom;

@@ -165,6 +165,7 @@ impl Handle {
         loop {
             let polled = {
                 let _current = task::raw::enter_current(&stand_in.task);
+                let _budget = crate::coop::enter();
                 future.as_mut().poll(&mut cx)
             };
             if let Poll::Ready(out) = polled {

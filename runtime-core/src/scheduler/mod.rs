@@ -8,7 +8,25 @@
 //! random victim's queue; at most about half of the workers search at once,
 //! and a parked worker is woken only when nobody is searching (`idle.rs`).
 
-pub mod coop;
+/// The cooperative budget, for operations of extension crates (curio's
+/// sockets) that may complete without waiting: spend one unit with
+/// [`poll_proceed`](coop::poll_proceed) first, and give it back with
+/// [`refund`](coop::refund) when nothing was ready.
+///
+/// # Examples
+///
+/// ```
+/// use curio::scheduler::coop;
+///
+/// curio::run(async {
+///     // Inside a task the budget is finite, and spending one unit of a
+///     // fresh budget goes on.
+///     std::future::poll_fn(|cx| coop::poll_proceed(cx)).await;
+/// });
+/// ```
+pub mod coop {
+    pub use crate::coop::{poll_proceed, refund};
+}
 mod driver;
 pub(crate) mod idle;
 pub(crate) mod park;

@@ -185,6 +185,9 @@ impl WorkerContext {
             )
             .entered()
         };
+        // The worker, not the task harness, refills the cooperative budget
+        // for each poll (`coop.rs`).
+        let _budget = crate::coop::enter();
         match shared.longblock {
             None => task.run(),
             Some(limit) => {
