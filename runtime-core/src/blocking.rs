@@ -380,7 +380,7 @@ impl Schedule for ThreadSchedule {
 fn start_thread(handle: &Handle, task: Notified) {
     let shared = handle.shared();
     let mut threads = shared.threads.lock();
-    if shared.is_shutdown() {
+    if shared.scheduler.is_shutdown() {
         drop(threads);
         return task.shutdown();
     }
