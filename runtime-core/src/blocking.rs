@@ -272,6 +272,7 @@ impl Inner {
         loop {
             if let Some(task) = st.queue.pop_front() {
                 drop(st);
+                let _budget = crate::coop::enter();
                 // Never unwinds (the task harness catches panics).
                 task.run();
                 st = self.state.lock();
@@ -379,7 +380,7 @@ impl Schedule for ThreadSchedule {
 fn start_thread(handle: &Handle, task: Notified) {
     let shared = handle.shared();
     let mut threads = shared.threads.lock();
-    if shared.is_shutdown() {
+    if shared.scheduler.is_shutdown() {
         drop(threads);
         return task.shutdown();
     }
@@ -394,6 +395,7 @@ fn start_thread(handle: &Handle, task: Notified) {
             let _enter = context::enter(thread_handle.clone());
             let task = thread_slot.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(task) = task {
+                let _budget = crate::coop::enter();
                 // Never unwinds (the task harness catches panics).
                 task.run();
             }

@@ -325,7 +325,7 @@ impl runtime_sync::hook::RuntimeHooks for SyncHooks {
     }
 
     fn poll_proceed(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        crate::scheduler::coop::poll_proceed(cx)
+        crate::coop::poll_proceed(cx)
     }
 }
 

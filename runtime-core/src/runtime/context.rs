@@ -1,26 +1,28 @@
 //! Which runtime the current thread belongs to.
 //!
-//! Worker threads know their runtime through the worker context
-//! (`scheduler::worker`); blocking-pool threads, `spawn_thread` threads and
-//! the thread shutting a runtime down are *entered* into it here, so that
-//! `Handle::current` and `curio::spawn` work there too.
+//! Threads that belong to a runtime are *entered* into it here: its worker
+//! threads (for their run loop; the scheduler's own worker context knows
+//! only the scheduler core), blocking-pool threads, `spawn_thread` threads
+//! and the thread shutting a runtime down, so that `Handle::current` and
+//! `curio::spawn` work there.
 
 use super::Handle;
 use std::cell::RefCell;
 
 thread_local! {
-    /// The runtime this non-worker thread is entered into.
+    /// The runtime this thread is entered into.
     static ENTERED: RefCell<Option<Handle>> = const { RefCell::new(None) };
 }
 
 /// The handle of the runtime this thread belongs to, if any.
 pub(crate) fn current() -> Option<Handle> {
-    let worker = crate::scheduler::worker::with_worker(|cx| {
-        cx.map(|cx| Handle {
-            shared: cx.shared.clone(),
-        })
-    });
-    worker.or_else(|| ENTERED.with(|e| e.borrow().clone()))
+    ENTERED.with(|e| e.borrow().clone())
+}
+
+/// Calls `f` with the handle of the runtime this thread belongs to, if
+/// any, without cloning it.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    ENTERED.with(|e| f(e.borrow().as_ref()))
 }
 
 /// Whether this thread is a worker thread of some runtime.

@@ -1,9 +1,10 @@
 //! `Handle`: a cheap, clonable reference to a runtime.
 
 use super::context;
+use super::Shared;
 use crate::loom::Arc;
+use crate::scheduler;
 use crate::scheduler::worker::with_worker;
-use crate::scheduler::Shared;
 use crate::task::{self, Notified, RawTask, Schedule, Task};
 use std::future::Future;
 use std::panic::Location;
@@ -170,12 +171,13 @@ impl Handle {
         let stand_in = StandIn::new(self, location);
         // ORDERING: SeqCst; see `ThreadWaker::mark_busy`.
         self.shared
+            .scheduler
             .block_on_busy
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let thread_waker = StdArc::new(ThreadWaker {
             thread: std::thread::current(),
             state: std::sync::atomic::AtomicU8::new(BUSY),
-            shared: self.shared.clone(),
+            shared: self.shared.scheduler.clone(),
         });
         let _busy = BusyGuard(&thread_waker);
         let waker = Waker::from(thread_waker.clone());
@@ -184,6 +186,7 @@ impl Handle {
         loop {
             let polled = {
                 let _current = task::raw::enter_current(&stand_in.task);
+                let _budget = crate::coop::enter();
                 future.as_mut().poll(&mut cx)
             };
             if let Poll::Ready(out) = polled {
@@ -198,10 +201,10 @@ impl Handle {
                 panic!("block_on: the main task was cancelled");
             }
             thread_waker.mark_not_busy(IDLE);
-            if self.shared.seeded {
+            if self.shared.scheduler.seeded {
                 // A seeded worker waits for this thread to park
                 // (`next_seeded`).
-                self.shared.notify_parked();
+                self.shared.scheduler.notify_parked();
             }
             // A paused clock with nothing left to run must jump, but the
             // workers may all be parked already: wake one, which parks
@@ -209,7 +212,7 @@ impl Handle {
             // `auto_advance_clock`). Only the last worker to park moves it,
             // so two threads never jump it twice for one wait.
             if self.shared.clock.is_paused() && self.shared.is_idle() {
-                self.shared.notify_parked();
+                self.shared.scheduler.notify_parked();
             }
             std::thread::park();
             thread_waker.mark_busy();
@@ -257,7 +260,7 @@ impl Handle {
                 return Ok(d);
             }
         }
-        if self.shared.is_shutdown() {
+        if self.shared.scheduler.is_shutdown() {
             return Err(std::io::Error::other("the curio runtime is shutting down"));
         }
         let (driver, stop) = init(self)?;
@@ -266,7 +269,7 @@ impl Handle {
         // hooks under this lock, so either it will run `stop`, or it has
         // begun and `stop` is run here (shutdown began while `init` ran).
         let mut hooks = self.shared.on_shutdown.lock();
-        if self.shared.is_shutdown() {
+        if self.shared.scheduler.is_shutdown() {
             drop(hooks);
             drop(drivers);
             stop();
@@ -306,13 +309,13 @@ impl Handle {
     /// assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
     /// ```
     pub fn set_io_driver(&self, driver: StdArc<dyn crate::scheduler::IoDriver>) -> bool {
-        let installed = self.shared.io.set(driver).is_ok();
+        let installed = self.shared.scheduler.io.set(driver).is_ok();
         if installed {
             // A worker parked on its condition variable before the driver
             // existed would not turn it: wake every worker, so the next to
             // park does.
-            for index in 0..self.shared.remotes.len() {
-                self.shared.unpark(index);
+            for index in 0..self.shared.scheduler.remotes.len() {
+                self.shared.scheduler.unpark(index);
             }
         }
         installed
@@ -378,6 +381,7 @@ impl Handle {
         let shared = &*self.shared;
         crate::introspect::RuntimeStats {
             workers: shared
+                .scheduler
                 .remotes
                 .iter()
                 .map(|r| crate::introspect::WorkerStats {
@@ -388,7 +392,7 @@ impl Handle {
                     queue_depth: r.stealer.len(),
                 })
                 .collect(),
-            injector_depth: shared.injector.len(),
+            injector_depth: shared.scheduler.injector.len(),
             live_tasks: shared.registry.len(),
             blocking_threads: shared.blocking.threads(),
             // ORDERING: Relaxed; a statistics counter.
@@ -452,7 +456,7 @@ impl Handle {
     /// assert_eq!(rt.handle().workers(), 2);
     /// ```
     pub fn workers(&self) -> usize {
-        self.shared.remotes.len()
+        self.shared.scheduler.remotes.len()
     }
 
     /// The runtime's shared state.
@@ -464,7 +468,7 @@ impl Handle {
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Handle")
-            .field("workers", &self.shared.remotes.len())
+            .field("workers", &self.shared.scheduler.remotes.len())
             .finish()
     }
 }
@@ -472,15 +476,19 @@ impl std::fmt::Debug for Handle {
 impl Schedule for Handle {
     fn schedule(&self, task: Notified) {
         with_worker(|cx| match cx {
-            Some(cx) if Arc::ptr_eq(&cx.shared, &self.shared) => cx.schedule_local(task, false),
-            _ => self.shared.schedule_remote(task),
+            Some(cx) if Arc::ptr_eq(&cx.shared, &self.shared.scheduler) => {
+                cx.schedule_local(task, false)
+            }
+            _ => self.shared.scheduler.schedule_remote(task),
         })
     }
 
     fn yield_now(&self, task: Notified) {
         with_worker(|cx| match cx {
-            Some(cx) if Arc::ptr_eq(&cx.shared, &self.shared) => cx.schedule_local(task, true),
-            _ => self.shared.schedule_remote(task),
+            Some(cx) if Arc::ptr_eq(&cx.shared, &self.shared.scheduler) => {
+                cx.schedule_local(task, true)
+            }
+            _ => self.shared.scheduler.schedule_remote(task),
         })
     }
 
@@ -603,15 +611,15 @@ impl Schedule for StandInSchedule {
 /// Wakes a thread blocked in [`Handle::block_on`].
 ///
 /// It also keeps the runtime's count of `block_on` threads that can run
-/// (`Shared::block_on_busy`): a paused clock must not jump while one of
+/// (`scheduler::Shared::block_on_busy`): a paused clock must not jump while one of
 /// them is polling or has been woken.
 struct ThreadWaker {
     /// The `block_on` thread.
     thread: std::thread::Thread,
     /// `BUSY`, `IDLE` (parked and not woken) or `DONE` (`block_on` returned).
     state: std::sync::atomic::AtomicU8,
-    /// The runtime whose count it keeps.
-    shared: Arc<Shared>,
+    /// The scheduler core whose count it keeps.
+    shared: Arc<scheduler::Shared>,
 }
 
 /// The `block_on` thread polls, or was woken.
@@ -626,7 +634,7 @@ impl ThreadWaker {
     fn mark_busy(&self) {
         use std::sync::atomic::Ordering::SeqCst;
         // ORDERING: SeqCst; with the count, part of the idle check that
-        // `Shared::is_idle` makes (a woken thread is counted before the
+        // `scheduler::Shared::is_idle` makes (a woken thread is counted before the
         // check can see it idle).
         if self
             .state

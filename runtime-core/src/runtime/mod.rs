@@ -26,14 +26,16 @@
 pub(crate) mod builder;
 pub(crate) mod context;
 mod handle;
+mod shared;
 
 pub use builder::Builder;
 pub use handle::Handle;
+pub(crate) use shared::Shared;
 
 use crate::blocking;
 use crate::loom::{Arc, AtomicBool, Mutex};
 use crate::monitor::Monitor;
-use crate::scheduler::{idle::Idle, park::Parker, queue, worker, Remote, Shared};
+use crate::scheduler::{self, idle::Idle, park::Parker, queue, worker, Remote};
 use crate::task::{Registry, Task};
 use crossbeam_utils::CachePadded;
 use std::future::Future;
@@ -114,12 +116,18 @@ impl Runtime {
                 metrics: CachePadded::default(),
             });
         }
-        let shared = Arc::new(Shared {
+        let scheduler = Arc::new(scheduler::Shared {
             remotes: remotes.into_boxed_slice(),
             injector: queue::Injector::new(),
             idle: Idle::new(num_workers),
-            registry: Registry::new(num_workers * 8),
             shutdown: AtomicBool::new(false),
+            io: std::sync::OnceLock::new(),
+            block_on_busy: crate::loom::AtomicUsize::new(0),
+            seeded: seed.is_some() && num_workers == 1,
+        });
+        let shared = Arc::new(Shared {
+            scheduler,
+            registry: Registry::new(num_workers * 8),
             blocking: blocking::Pool::new(builder),
             cores: Mutex::new(Vec::new()),
             threads: Mutex::new(Vec::new()),
@@ -130,9 +138,6 @@ impl Runtime {
             long_blocks: Mutex::new(std::collections::VecDeque::new()),
             long_block_count: crate::loom::AtomicU64::new(0),
             time: std::sync::OnceLock::new(),
-            io: std::sync::OnceLock::new(),
-            block_on_busy: crate::loom::AtomicUsize::new(0),
-            seeded: seed.is_some() && num_workers == 1,
             clock: std::sync::Arc::new(crate::time::Clock::new(builder.start_paused)),
         });
         let mut rt = Runtime {
@@ -150,7 +155,7 @@ impl Runtime {
             )?);
         }
         for (index, core) in cores.into_iter().enumerate() {
-            let shared = rt.handle.shared.clone();
+            let handle = rt.handle.clone();
             let mut thread =
                 std::thread::Builder::new().name(format!("{}-{}", builder.thread_name, index));
             if let Some(size) = builder.stack_size {
@@ -165,7 +170,14 @@ impl Runtime {
                 if let Some(hook) = start {
                     (hook.0)();
                 }
-                worker::run(shared, core);
+                {
+                    // Entered, so `Handle::current` finds the runtime here.
+                    let _enter = context::enter(handle.clone());
+                    let scheduler = handle.shared.scheduler.clone();
+                    let core = worker::run(scheduler, Box::new(handle.clone()), core);
+                    handle.shared.cores.lock().push(core);
+                }
+                drop(handle);
                 if let Some(hook) = stop {
                     (hook.0)();
                 }
@@ -354,7 +366,7 @@ impl Runtime {
             monitor.stop();
         }
         let deadline = self.cancel_and_wait();
-        shared.begin_shutdown();
+        shared.scheduler.begin_shutdown();
         for join in self.workers.drain(..) {
             // A worker only panics on an internal bug; shutdown goes on.
             let _ = join.join();
@@ -366,7 +378,7 @@ impl Runtime {
             task.shutdown();
         }
         drop(std::mem::take(&mut *shared.cores.lock()));
-        while let Some(task) = shared.injector.pop() {
+        while let Some(task) = shared.scheduler.injector.pop() {
             drop(task);
         }
         shared.blocking.shutdown(deadline);
@@ -389,7 +401,7 @@ impl Drop for Runtime {
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
-            .field("workers", &self.handle.shared.remotes.len())
+            .field("workers", &self.handle.shared.scheduler.remotes.len())
             .finish()
     }
 }

@@ -22,8 +22,27 @@
 //! });
 //! ```
 
-pub mod coop;
+/// The cooperative budget, for operations of extension crates (curio's
+/// sockets) that may complete without waiting: spend one unit with
+/// [`poll_proceed`](coop::poll_proceed) first, and give it back with
+/// [`refund`](coop::refund) when nothing was ready.
+///
+/// # Examples
+///
+/// ```
+/// use curio::scheduler::coop;
+///
+/// curio::run(async {
+///     // Inside a task the budget is finite, and spending one unit of a
+///     // fresh budget goes on.
+///     std::future::poll_fn(|cx| coop::poll_proceed(cx)).await;
+/// });
+/// ```
+pub mod coop {
+    pub use crate::coop::{poll_proceed, refund};
+}
 mod driver;
+mod hooks;
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod queue;
@@ -32,14 +51,14 @@ pub(crate) mod worker;
 #[cfg(all(test, curio_loom))]
 mod loom_tests;
 
-use crate::blocking;
-use crate::loom::{AtomicBool, AtomicU64, AtomicUsize, Mutex};
-use crate::task::{Notified, Registry};
+use crate::loom::{AtomicBool, AtomicU64, AtomicUsize};
+use crate::task::Notified;
 use crossbeam_utils::CachePadded;
 use idle::Idle;
 use park::Parker;
 
 pub use driver::IoDriver;
+pub(crate) use hooks::Hooks;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 /// The most ticks between two looks at the injector while the local queue
@@ -67,7 +86,10 @@ pub(crate) const MAX_INJECT_BATCH: usize = 128;
 /// queue gets a turn.
 pub(crate) const MAX_LIFO_POLLS: u8 = 3;
 
-/// The state shared by every worker of a runtime.
+/// The scheduler core, shared by every worker of a runtime: what scheduling
+/// needs and nothing else. The runtime's other parts (registry, blocking
+/// pool, drivers, statistics) live beside it in `runtime::Shared`, which the
+/// workers reach only through [`Hooks`].
 pub(crate) struct Shared {
     /// Per-worker state others may touch.
     pub(crate) remotes: Box<[Remote]>,
@@ -75,41 +97,17 @@ pub(crate) struct Shared {
     pub(crate) injector: queue::Injector,
     /// Parked and searching workers.
     pub(crate) idle: Idle,
-    /// Every live task.
-    pub(crate) registry: Registry,
     /// Set once shutdown began.
     pub(crate) shutdown: AtomicBool,
-    /// The pool behind `run_in_thread`.
-    pub(crate) blocking: blocking::Pool,
-    /// Worker cores handed back when their threads exit, dropped at
-    /// shutdown after every task was cancelled.
-    pub(crate) cores: Mutex<Vec<worker::Core>>,
-    /// Threads of `spawn_thread`, joined at shutdown.
-    pub(crate) threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
-    /// Functions that stop drivers (timer, reactor) at shutdown, in order.
-    pub(crate) on_shutdown: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
-    /// Report polls that hold a worker longer than this.
-    pub(crate) longblock: Option<std::time::Duration>,
-    /// Long blocks seen since the start.
-    pub(crate) long_block_count: AtomicU64,
-    /// The latest long blocks, newest last.
-    pub(crate) long_blocks: Mutex<std::collections::VecDeque<crate::introspect::LongBlock>>,
-    /// Counters that drivers publish for `stats` (`Handle::publish_stat`).
-    pub(crate) driver_stats:
-        Mutex<Vec<(&'static str, std::sync::Arc<std::sync::atomic::AtomicU64>)>>,
-    /// Drivers started on first use by extension crates (`Handle::driver`).
-    pub(crate) drivers: Mutex<Vec<std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
-    /// The timer driver, started on first use (`time/driver.rs`).
-    pub(crate) time: std::sync::OnceLock<crate::loom::Arc<crate::time::Driver>>,
     /// Whether the schedule is a seeded shuffle (one worker, a seed).
     pub(crate) seeded: bool,
     /// `block_on` threads that are polling or have been woken: while one
-    /// is, a paused clock does not jump (`time/clock.rs`).
+    /// is, a paused clock does not jump (`time/clock.rs`). A scheduling
+    /// concern: such a thread takes turns with a seeded worker
+    /// (`next_seeded`) and counts as able to run in `is_idle`.
     pub(crate) block_on_busy: AtomicUsize,
-    /// The runtime's clock, which tests may pause (`time/clock.rs`).
-    pub(crate) clock: std::sync::Arc<crate::time::Clock>,
     /// The I/O driver the workers turn, once an extension installed one
-    /// (`driver.rs`).
+    /// (`driver.rs`); here because a worker parks in it.
     pub(crate) io: std::sync::OnceLock<std::sync::Arc<dyn IoDriver>>,
 }
 
@@ -190,57 +188,12 @@ impl Shared {
         }
     }
 
-    /// Reports a poll that held worker `worker` for `took` (long-block
-    /// detection): on stderr, and in the list the monitor shows.
-    pub(crate) fn record_long_block(
-        &self,
-        header: &crate::task::raw::Header,
-        worker: usize,
-        took: std::time::Duration,
-    ) {
-        /// How many long blocks are kept for the monitor.
-        const KEEP: usize = 16;
-        let block = crate::introspect::LongBlock {
-            id: header.id,
-            name: header.name.as_deref().map(str::to_owned),
-            spawned_at: header.location,
-            worker,
-            duration: took,
-        };
-        log::warn!(target: "curio::longblock", "long block: {block}");
-        // ORDERING: Relaxed; a statistics counter.
-        self.long_block_count.fetch_add(1, Relaxed);
-        let mut list = self.long_blocks.lock();
-        if list.len() == KEEP {
-            list.pop_front();
-        }
-        list.push_back(block);
-    }
-
-    /// Whether a `run_in_thread` closure is queued or running: a paused
-    /// clock must not jump past its deadline meanwhile.
-    pub(crate) fn blocking_in_flight(&self) -> bool {
-        self.blocking.in_flight() > 0
-    }
-
-    /// Whether nothing can run: every worker parked, nothing queued, no
-    /// `block_on` thread polling or woken, no `run_in_thread` call in
-    /// flight. A paused clock may then jump.
+    /// Whether no worker and no `block_on` thread can run: every worker
+    /// parked, nothing queued, no `block_on` thread polling or woken (the
+    /// runtime adds the blocking pool, `runtime::Shared::is_idle`).
     pub(crate) fn is_idle(&self) -> bool {
         // ORDERING: SeqCst; see `ThreadWaker::mark_busy` (handle.rs).
-        self.idle.all_parked()
-            && self.block_on_busy.load(SeqCst) == 0
-            && !self.has_queued_work()
-            && !self.blocking_in_flight()
-    }
-
-    /// With the clock paused and nothing able to run, moves the clock to
-    /// the next deadline and fires it on this thread.
-    pub(crate) fn auto_advance_if_idle(&self) -> bool {
-        if !self.clock.is_paused() || !self.is_idle() {
-            return false;
-        }
-        self.time.get().is_some_and(|driver| driver.auto_advance())
+        self.idle.all_parked() && self.block_on_busy.load(SeqCst) == 0 && !self.has_queued_work()
     }
 
     /// Whether any queue holds work (idle.rs rule 3).

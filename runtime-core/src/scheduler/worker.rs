@@ -3,8 +3,8 @@
 //! or another worker, and parks when there is none.
 
 use super::{
-    queue, Shared, WorkerMetrics, GLOBAL_QUEUE_INTERVAL, GLOBAL_QUEUE_LATENCY_NS, MAX_INJECT_BATCH,
-    MAX_LIFO_POLLS, MIN_GLOBAL_QUEUE_INTERVAL,
+    queue, Hooks, Shared, WorkerMetrics, GLOBAL_QUEUE_INTERVAL, GLOBAL_QUEUE_LATENCY_NS,
+    MAX_INJECT_BATCH, MAX_LIFO_POLLS, MIN_GLOBAL_QUEUE_INTERVAL,
 };
 use crate::loom::Arc;
 use crate::task::Notified;
@@ -54,8 +54,12 @@ pub(crate) struct Core {
 
 /// The context of a worker thread.
 pub(crate) struct WorkerContext {
-    /// The runtime.
+    /// The scheduler core.
     pub(crate) shared: Arc<Shared>,
+    /// The runtime, for what is not scheduling (`hooks.rs`).
+    hooks: Box<dyn Hooks>,
+    /// Polls longer than this are reported (`Hooks::long_block_limit`).
+    longblock: Option<std::time::Duration>,
     /// The worker's core; borrowed briefly, never across a task poll.
     core: RefCell<Box<Core>>,
 }
@@ -100,13 +104,15 @@ pub(crate) fn new_core(
     (core, stealer)
 }
 
-/// The body of a worker thread: runs tasks until shutdown, then hands its
-/// core back to `Shared` (its queued references are dropped after every
-/// task was cancelled).
-pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
+/// The body of a worker thread: runs tasks until shutdown, then returns
+/// its core, which the runtime keeps (its queued references are dropped
+/// after every task was cancelled).
+pub(crate) fn run(shared: Arc<Shared>, hooks: Box<dyn Hooks>, core: Box<Core>) -> Core {
     WORKER.with(|w| {
         *w.borrow_mut() = Some(WorkerContext {
-            shared: shared.clone(),
+            shared,
+            longblock: hooks.long_block_limit(),
+            hooks,
             core: RefCell::new(core),
         })
     });
@@ -114,8 +120,7 @@ pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
     let cx = WORKER
         .with(|w| w.borrow_mut().take())
         .expect("worker context");
-    let core = cx.core.into_inner();
-    shared.cores.lock().push(*core);
+    *cx.core.into_inner()
 }
 
 impl WorkerContext {
@@ -185,7 +190,10 @@ impl WorkerContext {
             )
             .entered()
         };
-        match shared.longblock {
+        // The worker, not the task harness, refills the cooperative budget
+        // for each poll (`coop.rs`).
+        let _budget = crate::coop::enter();
+        match self.longblock {
             None => task.run(),
             Some(limit) => {
                 let task_ref = task.task_ref();
@@ -193,7 +201,8 @@ impl WorkerContext {
                 task.run();
                 let took = start.elapsed();
                 if took >= limit {
-                    shared.record_long_block(task_ref.raw().header(), index, took);
+                    self.hooks
+                        .record_long_block(task_ref.raw().header(), index, took);
                 }
             }
         }
@@ -320,7 +329,7 @@ impl WorkerContext {
     /// this worker, which is then unparked again to run them.
     fn auto_advance_clock(&self, index: usize) -> bool {
         let shared = &*self.shared;
-        if !shared.auto_advance_if_idle() || !self.has_local_work() {
+        if !self.hooks.auto_advance_if_idle() || !self.has_local_work() {
             return false;
         }
         let searching = !shared.idle.unpark_self(index);

@@ -178,7 +178,7 @@ impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if crate::scheduler::coop::poll_proceed(cx).is_pending() {
+        if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
         let mut out: Poll<Result<T, TaskError>> = Poll::Pending;

@@ -878,9 +878,9 @@ struct CurrentGuard {
 }
 
 impl CurrentGuard {
-    /// Makes `ptr` the current task and resets the cooperative budget.
+    /// Makes `ptr` the current task. (The thread that polls the task
+    /// refills its cooperative budget, `coop.rs`.)
     fn enter(ptr: NonNull<Header>) -> CurrentGuard {
-        crate::scheduler::coop::reset();
         CurrentGuard {
             prev: CURRENT.with(|c| c.replace(Some(ptr))),
         }
@@ -890,9 +890,6 @@ impl CurrentGuard {
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.prev));
-        if self.prev.is_none() {
-            crate::scheduler::coop::unconstrain();
-        }
     }
 }
 

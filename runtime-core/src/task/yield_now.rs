@@ -67,7 +67,7 @@ impl Future for ConsumeBudget {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        crate::scheduler::coop::poll_proceed(cx)
+        crate::coop::poll_proceed(cx)
     }
 }
 

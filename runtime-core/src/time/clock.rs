@@ -134,11 +134,7 @@ impl Clock {
 
 /// Calls `f` with the clock of the runtime this thread runs in, if any.
 fn with_current<R>(f: impl FnOnce(&Clock) -> R) -> Option<R> {
-    let shared = crate::scheduler::worker::with_worker(|cx| cx.map(|cx| cx.shared.clone()));
-    match shared {
-        Some(shared) => Some(f(&shared.clock)),
-        None => crate::runtime::Handle::try_current().map(|h| f(&h.shared().clock)),
-    }
+    crate::runtime::context::with_current(|h| h.map(|h| f(&h.shared().clock)))
 }
 
 /// Calls `f` on the current runtime's clock, then lets its timer driver

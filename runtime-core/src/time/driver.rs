@@ -28,7 +28,7 @@
 use super::wheel::{Key, Wheel};
 use super::Clock;
 use crate::loom::{Arc, AtomicU64, Condvar, Mutex, MutexGuard};
-use crate::scheduler::Shared;
+use crate::runtime::Shared;
 use std::sync::atomic::Ordering::{Acquire, Release};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -84,7 +84,7 @@ impl Driver {
             // already begun (then timers simply never fire: every task is
             // being cancelled).
             let mut hooks = shared.on_shutdown.lock();
-            if !shared.is_shutdown() {
+            if !shared.scheduler.is_shutdown() {
                 let d = driver.clone();
                 let thread = std::thread::Builder::new()
                     .name("curio-timer".into())
@@ -102,17 +102,15 @@ impl Driver {
         })
     }
 
-    /// The driver of the current runtime, started if needed: the worker's
-    /// runtime, else the runtime this thread is entered into.
+    /// The driver of the current runtime (the one this thread is entered
+    /// into), started if needed.
     ///
     /// # Panics
     ///
     /// Panics outside a curio runtime.
     pub(crate) fn current() -> Arc<Driver> {
-        let worker =
-            crate::scheduler::worker::with_worker(|cx| cx.map(|cx| Driver::of(&cx.shared).clone()));
-        worker.unwrap_or_else(|| {
-            let handle = crate::runtime::Handle::try_current().expect(
+        crate::runtime::context::with_current(|handle| {
+            let handle = handle.expect(
                 "curio timers (sleep, timeout_after, interval...) must be polled \
                  inside a curio runtime",
             );

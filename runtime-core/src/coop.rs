@@ -2,10 +2,17 @@
 //! yield after a bounded number of operations, so one hot task cannot
 //! starve the others on its worker.
 //!
-//! The budget is per thread and refilled each time a task is polled.
+//! The budget is per thread. Whoever polls a task refills it for the poll
+//! ([`enter`]): the worker's run loop, the `block_on` thread and the
+//! blocking pool's threads; the task harness knows nothing of it.
 //! Operations that could complete without waiting (a ready socket, a full
 //! queue) call [`poll_proceed`] first; outside a task the budget is
 //! unlimited.
+//!
+//! This module is a leaf: it names no other module of the crate, so the
+//! task module (`Task<T>`'s join, `yield_now`) and the scheduler both use it
+//! without pointing at each other. Its public face is
+//! `curio::scheduler::coop`.
 //!
 //! # Examples
 //!
@@ -47,6 +54,22 @@ pub(crate) fn reset() {
 /// Lifts the budget; called when a task's poll ends.
 pub(crate) fn unconstrain() {
     LEFT.with(|l| l.set(UNCONSTRAINED));
+}
+
+/// Refills the budget for the task about to be polled on this thread; the
+/// guard lifts it again when dropped, after the poll.
+pub(crate) fn enter() -> BudgetGuard {
+    reset();
+    BudgetGuard(())
+}
+
+/// Keeps this thread's budget in force for one poll (see [`enter`]).
+pub(crate) struct BudgetGuard(());
+
+impl Drop for BudgetGuard {
+    fn drop(&mut self) {
+        unconstrain();
+    }
 }
 
 /// Spends one unit of the current task's budget.
