@@ -177,11 +177,7 @@ fn usage_of(who: libc::c_int) -> (Duration, i64, i64) {
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
-    (
-        tv(ru.ru_utime) + tv(ru.ru_stime),
-        ru.ru_nvcsw,
-        ru.ru_nivcsw,
-    )
+    (tv(ru.ru_utime) + tv(ru.ru_stime), ru.ru_nvcsw, ru.ru_nivcsw)
 }
 
 /// What the server threads (the process but this thread) used since

@@ -470,7 +470,10 @@ mod tests {
         let keys = [ka.unwrap(), kb.unwrap(), kc.unwrap()];
         assert!(keys[0] != keys[1] && keys[1] != keys[2] && keys[0] != keys[2]);
         assert_eq!(wake_all(&mut list), 3);
-        assert_eq!((wakes(&a_count), wakes(&b_count), wakes(&c_count)), (1, 1, 1));
+        assert_eq!(
+            (wakes(&a_count), wakes(&b_count), wakes(&c_count)),
+            (1, 1, 1)
+        );
         // Woken operations wait again in the slots they own.
         list.park(WaitSlot::Key(&mut ka), &a);
         list.park(WaitSlot::Key(&mut kc), &c);
@@ -483,7 +486,12 @@ mod tests {
         assert_eq!(kd, Some(keys[0]));
         assert_eq!(wake_all(&mut list), 2);
         assert_eq!(
-            (wakes(&a_count), wakes(&b_count), wakes(&c_count), wakes(&d_count)),
+            (
+                wakes(&a_count),
+                wakes(&b_count),
+                wakes(&c_count),
+                wakes(&d_count)
+            ),
             (1, 1, 2, 1)
         );
         for key in [kb, kc, kd] {

@@ -137,7 +137,9 @@ impl UnixListener {
         crate::site::located(async move {
             self.backoff.wait().await;
             let result = match self.io.io(Direction::Read, |l| l.accept()).await {
-                Ok((stream, addr)) => UnixStream::from_accepted(stream, &self.io).map(|s| (s, addr)),
+                Ok((stream, addr)) => {
+                    UnixStream::from_accepted(stream, &self.io).map(|s| (s, addr))
+                }
                 Err(e) => Err(e),
             };
             self.backoff.record(&result);
