@@ -19,6 +19,12 @@
 //!   with many connections the server sees many events per poll, as the
 //!   load bench's 1,000-connection rows.
 //!
+//! `CONN_COST_BUSY=K` (default 0) first spawns `K` busy tasks that loop on
+//! `{ yield_now().await; spin }` (the load bench's busy tasks; the spin is
+//! `CONN_COST_SPIN_ITERS` rounds of an LCG step, default 9,000, about
+//! 10 µs here), stopped at the end. Echo also prints the median and p99
+//! time of one round (all messages written until all are read back).
+//!
 //! Running it at two values of `N` and taking the difference of the server
 //! threads' counts cancels start-up and shutdown. At the end it prints the
 //! messages or connections done, the server threads' CPU time and context
@@ -29,10 +35,14 @@
 //! parks over the whole run. Every wait is bounded (30 s), `N` and `CONNS`
 //! are capped, and it talks to 127.0.0.1 only.
 
+use std::hint::black_box;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::exit;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 
 /// The longest any single client wait may take.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -44,6 +54,27 @@ const WARM_CONNECTS: usize = 100;
 const MAX_N: usize = 1_000_000;
 /// Upper bound on `CONNS` (two descriptors each in this process).
 const MAX_CONNS: usize = 2_000;
+/// Upper bound on `CONN_COST_BUSY`.
+const MAX_BUSY: usize = 64;
+
+/// One busy task: yield, spin `iters` LCG steps, until `stop` (or `LIMIT`).
+async fn busy<Y: std::future::Future<Output = ()>>(
+    yield_now: impl Fn() -> Y,
+    iters: u64,
+    stop: Arc<AtomicBool>,
+) {
+    let deadline = Instant::now() + LIMIT;
+    let mut round = 0u64;
+    // ORDERING: Relaxed; a stop flag, nothing is read after it.
+    while !stop.load(Ordering::Relaxed) && (round & 0xff != 0 || Instant::now() < deadline) {
+        yield_now().await;
+        let mut x = 1u64;
+        for _ in 0..iters {
+            x = black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        round += 1;
+    }
+}
 
 /// The runtime under test.
 enum Rt {
@@ -120,6 +151,17 @@ impl Rt {
                         });
                     }
                 });
+            }
+        }
+    }
+
+    /// Starts `n` busy tasks spinning `iters` between yields.
+    fn start_busy(&self, n: usize, iters: u64, stop: &Arc<AtomicBool>) {
+        for _ in 0..n {
+            let stop = stop.clone();
+            match self {
+                Rt::Curio(rt) => drop(rt.spawn(busy(curio::yield_now, iters, stop))),
+                Rt::Tokio(rt) => drop(rt.spawn(busy(tokio::task::yield_now, iters, stop))),
             }
         }
     }
@@ -207,16 +249,21 @@ fn echo_setup(addr: SocketAddr, conns: usize) -> io::Result<Vec<TcpStream>> {
     let mut streams = (0..conns)
         .map(|_| connect(addr))
         .collect::<io::Result<Vec<_>>>()?;
-    echo_rounds(&mut streams, 1)?;
+    echo_rounds(&mut streams, 1, &mut Vec::new())?;
     Ok(streams)
 }
 
 /// `rounds` rounds of one message on each connection: all written, then
 /// all read back. Gives the messages echoed.
-fn echo_rounds(streams: &mut [TcpStream], rounds: usize) -> io::Result<usize> {
+fn echo_rounds(
+    streams: &mut [TcpStream],
+    rounds: usize,
+    times: &mut Vec<Duration>,
+) -> io::Result<usize> {
     let msg = [7u8; MSG];
     let mut back = [0u8; MSG];
     for _ in 0..rounds {
+        let start = Instant::now();
         for s in streams.iter_mut() {
             s.write_all(&msg)?;
         }
@@ -226,6 +273,7 @@ fn echo_rounds(streams: &mut [TcpStream], rounds: usize) -> io::Result<usize> {
                 return Err(io::Error::other("the echo differs from the message"));
             }
         }
+        times.push(start.elapsed());
     }
     Ok(rounds * streams.len())
 }
@@ -250,6 +298,20 @@ fn main() {
         Some(Ok(c)) if (1..=MAX_CONNS).contains(&c) => c,
         Some(_) => usage(),
     };
+    let env_num = |name: &str, default: u64, max: u64| match std::env::var(name) {
+        Err(_) => default,
+        Ok(v) => match v.parse::<u64>() {
+            Ok(x) if x <= max => x,
+            _ => {
+                eprintln!("{name}={v:?}: expected an integer up to {max}");
+                exit(2)
+            }
+        },
+    };
+    let busy_tasks = env_num("CONN_COST_BUSY", 0, MAX_BUSY as u64) as usize;
+    let spin_iters = env_num("CONN_COST_SPIN_ITERS", 9_000, 10_000_000);
+    let stop = Arc::new(AtomicBool::new(false));
+    rt.start_busy(busy_tasks, spin_iters, &stop);
     let result = listener().and_then(|l| {
         let addr = l.local_addr()?;
         rt.serve_echo(l);
@@ -263,7 +325,15 @@ fn main() {
             "echo" => {
                 let mut streams = echo_setup(addr, conns)?;
                 let start = [usage_of(libc::RUSAGE_SELF), usage_of(libc::RUSAGE_THREAD)];
-                let m = echo_rounds(&mut streams, n)?;
+                let mut times = Vec::with_capacity(n);
+                let m = echo_rounds(&mut streams, n, &mut times)?;
+                times.sort();
+                if let (Some(p50), Some(p99)) = (
+                    times.get(times.len() / 2),
+                    times.get(times.len() * 99 / 100),
+                ) {
+                    println!("round time p50 {p50:?} p99 {p99:?}");
+                }
                 Ok((
                     format!("{m} messages on {conns} connections"),
                     m,
@@ -289,5 +359,7 @@ fn main() {
             exit(1);
         }
     }
+    // ORDERING: Relaxed; a stop flag (see `busy`).
+    stop.store(true, Ordering::Relaxed);
     rt.report();
 }
