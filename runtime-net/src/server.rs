@@ -26,6 +26,7 @@ use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -336,6 +337,9 @@ pub(crate) fn out_of_descriptors(e: &io::Error) -> bool {
 /// a readiness that stays set.
 #[derive(Debug, Default)]
 pub(crate) struct AcceptBackoff {
+    /// Whether `state` holds a back-off; read first, so that an accept
+    /// with none running (the common case) takes no lock.
+    active: AtomicBool,
     /// When the next try may start, and the delay that led there.
     state: parking_lot::Mutex<Option<(Instant, Duration)>>,
 }
@@ -343,6 +347,13 @@ pub(crate) struct AcceptBackoff {
 impl AcceptBackoff {
     /// Waits out the back-off, if one is running.
     pub(crate) async fn wait(&self) {
+        // ORDERING: Relaxed; `active` only says whether to look under the
+        // lock, which orders `state` itself. A stale `false` skips a
+        // back-off that another task's accept began at the same moment,
+        // as an accept that started just before it would.
+        if !self.active.load(Ordering::Relaxed) {
+            return;
+        }
         let retry_at = self.state.lock().map(|(at, _)| at);
         if let Some(at) = retry_at {
             if runtime_core::time::clock() < at {
@@ -355,11 +366,25 @@ impl AcceptBackoff {
     /// and ends it after a success.
     pub(crate) fn record<T>(&self, result: &io::Result<T>) {
         match result {
-            Ok(_) => *self.state.lock() = None,
+            Ok(_) => {
+                // ORDERING: Relaxed, as in `wait`: the flag is set and
+                // cleared under the lock, this read only skips the lock. A
+                // stale `false` (an error another task recorded at the same
+                // moment) leaves that back-off running until the next
+                // success, as if the error had come after this one.
+                if self.active.load(Ordering::Relaxed) {
+                    let mut state = self.state.lock();
+                    *state = None;
+                    // ORDERING: Relaxed; under the lock (see `wait`).
+                    self.active.store(false, Ordering::Relaxed);
+                }
+            }
             Err(e) if out_of_descriptors(e) => {
                 let mut state = self.state.lock();
                 let delay = state.map_or(BACKOFF_MIN, |(_, d)| (d * 2).min(BACKOFF_MAX));
                 *state = Some((runtime_core::time::clock() + delay, delay));
+                // ORDERING: Relaxed; under the lock (see `wait`).
+                self.active.store(true, Ordering::Relaxed);
             }
             Err(_) => {}
         }

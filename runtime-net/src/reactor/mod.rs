@@ -130,45 +130,69 @@ impl Waiters {
 }
 
 /// The waiters of one direction.
+///
+/// The first operation's slot (key 0) is kept inline: a socket with one
+/// reader and one writer, the common case, parks and frees its waiters
+/// without allocating. Further operations get keys from 1 up, in `slots`.
 #[derive(Default)]
 struct WaitList {
-    /// One slot per waiting operation, owned by its [`Waiter`]; `None`
-    /// while that operation has no waker parked (it was woken, or has not
-    /// waited yet).
+    /// Whether an operation owns the inline slot (key 0).
+    first_owned: bool,
+    /// The inline slot's waker while its operation is parked.
+    first: Option<Waker>,
+    /// One slot per further waiting operation (key `i + 1` is `slots[i]`),
+    /// owned by its [`Waiter`]; `None` while that operation has no waker
+    /// parked (it was woken, or has not waited yet).
     slots: Vec<Option<Waker>>,
-    /// Slots no operation owns.
+    /// Indices into `slots` that no operation owns.
     free: Vec<usize>,
     /// The waker of the latest `poll_*` caller.
     poller: Option<Waker>,
 }
 
 impl WaitList {
+    /// A key for a new waiting operation: the inline slot if it is free.
+    fn claim(&mut self) -> usize {
+        if !self.first_owned {
+            self.first_owned = true;
+            return 0;
+        }
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.slots.push(None);
+                self.slots.len() - 1
+            }
+        };
+        index + 1
+    }
+
     /// Parks `waker` in `slot`.
     fn park(&mut self, slot: WaitSlot<'_>, waker: &Waker) {
         let entry = match slot {
             WaitSlot::Poller => &mut self.poller,
-            WaitSlot::Key(key) => {
-                let index = *key.get_or_insert_with(|| match self.free.pop() {
-                    Some(index) => index,
-                    None => {
-                        self.slots.push(None);
-                        self.slots.len() - 1
-                    }
-                });
-                &mut self.slots[index]
-            }
+            WaitSlot::Key(key) => match *key.get_or_insert_with(|| self.claim()) {
+                0 => &mut self.first,
+                key => &mut self.slots[key - 1],
+            },
         };
         if !entry.as_ref().is_some_and(|w| w.will_wake(waker)) {
             *entry = Some(waker.clone());
         }
     }
 
-    /// Frees the slot `index` (its operation ended).
-    fn remove(&mut self, index: usize) {
+    /// Frees the slot `key` (its operation ended).
+    fn remove(&mut self, key: usize) {
+        if key == 0 {
+            self.first_owned = false;
+            self.first = None;
+            return;
+        }
+        let index = key - 1;
         self.slots[index] = None;
         self.free.push(index);
         if self.free.len() == self.slots.len() {
-            // Nobody waits: give the memory back.
+            // Only the inline slot may be in use: give the memory back.
             self.slots = Vec::new();
             self.free = Vec::new();
         }
@@ -177,6 +201,7 @@ impl WaitList {
     /// Moves every parked waker into `out`.
     fn take_all(&mut self, out: &mut Vec<Waker>) {
         out.extend(self.poller.take());
+        out.extend(self.first.take());
         out.extend(self.slots.iter_mut().filter_map(Option::take));
     }
 }
@@ -234,6 +259,7 @@ impl ScheduledIo {
     }
 
     /// Turns the final bits into the error every operation then returns.
+    #[cold]
     fn final_error(word: usize) -> Option<io::Error> {
         if word & CLOSED != 0 {
             Some(io::Error::new(
@@ -249,6 +275,10 @@ impl ScheduledIo {
 
     /// Ready when the readiness word allows an operation in `dir`;
     /// otherwise parks the task's waker (rule 1).
+    ///
+    /// Inlined into the operations: the ready case is one load and a few
+    /// bit tests; parking is out of line.
+    #[inline]
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -261,6 +291,18 @@ impl ScheduledIo {
         if let Some(ready) = Self::check(word, dir) {
             return Poll::Ready(ready);
         }
+        self.park(cx, dir, slot)
+    }
+
+    /// The not-ready case of [`poll_ready`](Self::poll_ready): parks the
+    /// waker under the waiter lock and looks at the word again (rule 1).
+    #[inline(never)]
+    fn park(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        slot: WaitSlot<'_>,
+    ) -> Poll<io::Result<ReadyEvent>> {
         let mut waiters = self.waiters.lock();
         waiters.list(dir).park(slot, cx.waker());
         // ORDERING: Acquire, under the waiter lock (rule 1): the reactor's
@@ -280,9 +322,12 @@ impl ScheduledIo {
     }
 
     /// The outcome of a readiness word for `dir`, or `None` to wait.
+    #[inline]
     fn check(word: usize, dir: Direction) -> Option<io::Result<ReadyEvent>> {
-        if let Some(e) = Self::final_error(word) {
-            return Some(Err(e));
+        if word & (CLOSED | SHUTDOWN) != 0 {
+            if let Some(e) = Self::final_error(word) {
+                return Some(Err(e));
+            }
         }
         let ready = word & dir.mask();
         (ready != 0).then_some(Ok(ReadyEvent {
@@ -375,4 +420,127 @@ fn event_bits(event: &mio::event::Event) -> usize {
         bits |= ERROR;
     }
     bits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// A waker that counts its wakes.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn counting() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    fn wakes(count: &Count) -> usize {
+        count.0.load(Ordering::Relaxed)
+    }
+
+    fn wake_all(list: &mut WaitList) -> usize {
+        let mut out = Vec::new();
+        list.take_all(&mut out);
+        let n = out.len();
+        out.into_iter().for_each(Waker::wake);
+        n
+    }
+
+    /// Every operation that waits is woken once per event, whatever order
+    /// the operations leave in, and a freed slot is reused.
+    #[test]
+    fn wait_list_wakes_each_waiter_and_reuses_slots() {
+        let mut list = WaitList::default();
+        let (a_count, a) = counting();
+        let (b_count, b) = counting();
+        let (c_count, c) = counting();
+        let (mut ka, mut kb, mut kc) = (None, None, None);
+        list.park(WaitSlot::Key(&mut ka), &a);
+        list.park(WaitSlot::Key(&mut kb), &b);
+        list.park(WaitSlot::Key(&mut kc), &c);
+        let keys = [ka.unwrap(), kb.unwrap(), kc.unwrap()];
+        assert!(keys[0] != keys[1] && keys[1] != keys[2] && keys[0] != keys[2]);
+        assert_eq!(wake_all(&mut list), 3);
+        assert_eq!(
+            (wakes(&a_count), wakes(&b_count), wakes(&c_count)),
+            (1, 1, 1)
+        );
+        // Woken operations wait again in the slots they own.
+        list.park(WaitSlot::Key(&mut ka), &a);
+        list.park(WaitSlot::Key(&mut kc), &c);
+        assert_eq!([ka.unwrap(), kc.unwrap()], [keys[0], keys[2]]);
+        // The first operation leaves; its slot goes to the next newcomer.
+        list.remove(ka.take().unwrap());
+        let (d_count, d) = counting();
+        let mut kd = None;
+        list.park(WaitSlot::Key(&mut kd), &d);
+        assert_eq!(kd, Some(keys[0]));
+        assert_eq!(wake_all(&mut list), 2);
+        assert_eq!(
+            (
+                wakes(&a_count),
+                wakes(&b_count),
+                wakes(&c_count),
+                wakes(&d_count)
+            ),
+            (1, 1, 2, 1)
+        );
+        for key in [kb, kc, kd] {
+            list.remove(key.unwrap());
+        }
+        assert_eq!(wake_all(&mut list), 0);
+    }
+
+    /// A slot freed while its waker is parked takes the waker with it:
+    /// a cancelled wait is not woken.
+    #[test]
+    fn wait_list_removed_waiter_is_not_woken() {
+        let mut list = WaitList::default();
+        let (a_count, a) = counting();
+        let (b_count, b) = counting();
+        let (mut ka, mut kb) = (None, None);
+        list.park(WaitSlot::Key(&mut ka), &a);
+        list.park(WaitSlot::Key(&mut kb), &b);
+        list.remove(ka.unwrap());
+        assert_eq!(wake_all(&mut list), 1);
+        assert_eq!((wakes(&a_count), wakes(&b_count)), (0, 1));
+        list.park(WaitSlot::Key(&mut kb), &b);
+        list.remove(kb.unwrap());
+        assert_eq!(wake_all(&mut list), 0);
+        assert_eq!(wakes(&b_count), 1);
+    }
+
+    /// One operation that waits and leaves many times in a row, the
+    /// common case of a socket with one reader, always gets the same slot.
+    #[test]
+    fn wait_list_single_waiter_keeps_its_slot() {
+        let mut list = WaitList::default();
+        let (count, w) = counting();
+        let mut first = None;
+        for _ in 0..100 {
+            let mut key = None;
+            list.park(WaitSlot::Key(&mut key), &w);
+            assert_eq!(wake_all(&mut list), 1);
+            list.park(WaitSlot::Key(&mut key), &w);
+            list.remove(key.unwrap());
+            assert_eq!(*first.get_or_insert(key), key);
+        }
+        assert_eq!(wakes(&count), 100);
+        // The poller slot is separate, and only the latest poller is kept.
+        let (p1_count, p1) = counting();
+        let (p2_count, p2) = counting();
+        list.park(WaitSlot::Poller, &p1);
+        list.park(WaitSlot::Poller, &p2);
+        assert_eq!(wake_all(&mut list), 1);
+        assert_eq!((wakes(&p1_count), wakes(&p2_count)), (0, 1));
+    }
 }

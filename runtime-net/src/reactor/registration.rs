@@ -29,8 +29,26 @@ impl<S: mio::event::Source> PollEvented<S> {
     /// # Errors
     ///
     /// Outside a curio runtime, or if registration fails.
-    pub(crate) fn new(mut io: S) -> io::Result<PollEvented<S>> {
-        let reactor = Reactor::current()?;
+    pub(crate) fn new(io: S) -> io::Result<PollEvented<S>> {
+        PollEvented::new_in(io, Reactor::current()?)
+    }
+
+    /// Registers `io` with the reactor of `other`: a listener registers
+    /// the streams it accepts where it is registered itself, without
+    /// looking up the current runtime's reactor for each.
+    ///
+    /// # Errors
+    ///
+    /// If that reactor has stopped, or registration fails.
+    pub(crate) fn new_beside<T: mio::event::Source>(
+        io: S,
+        other: &PollEvented<T>,
+    ) -> io::Result<PollEvented<S>> {
+        PollEvented::new_in(io, other.reactor.clone())
+    }
+
+    /// Registers `io` with `reactor`.
+    fn new_in(mut io: S, reactor: Arc<Reactor>) -> io::Result<PollEvented<S>> {
         let (token, shared) = reactor.add(&mut io)?;
         Ok(PollEvented {
             io,

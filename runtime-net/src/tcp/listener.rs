@@ -166,7 +166,7 @@ impl TcpListener {
         crate::site::located(async move {
             self.backoff.wait().await;
             let result = match self.io.io(Direction::Read, |l| l.accept()).await {
-                Ok((stream, addr)) => TcpStream::from_mio(stream).map(|s| (s, addr)),
+                Ok((stream, addr)) => TcpStream::from_accepted(stream, &self.io).map(|s| (s, addr)),
                 Err(e) => Err(e),
             };
             self.backoff.record(&result);
@@ -198,7 +198,9 @@ impl TcpListener {
     /// hand-written loop must pause itself.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let result = match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => TcpStream::from_mio(stream).map(|s| (s, addr)),
+            Poll::Ready(Ok((stream, addr))) => {
+                TcpStream::from_accepted(stream, &self.io).map(|s| (s, addr))
+            }
             Poll::Ready(Err(e)) => Err(e),
             Poll::Pending => return Poll::Pending,
         };

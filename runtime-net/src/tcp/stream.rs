@@ -132,6 +132,17 @@ impl TcpStream {
         })
     }
 
+    /// Registers a stream accepted by `listener` with the listener's
+    /// reactor.
+    pub(crate) fn from_accepted(
+        stream: mio::net::TcpStream,
+        listener: &PollEvented<mio::net::TcpListener>,
+    ) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: PollEvented::new_beside(stream, listener)?,
+        })
+    }
+
     /// Reads into `buf`, waiting until at least one byte (or the end of the
     /// stream, `Ok(0)`) is there.
     ///

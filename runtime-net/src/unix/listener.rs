@@ -137,7 +137,9 @@ impl UnixListener {
         crate::site::located(async move {
             self.backoff.wait().await;
             let result = match self.io.io(Direction::Read, |l| l.accept()).await {
-                Ok((stream, addr)) => UnixStream::from_mio(stream).map(|s| (s, addr)),
+                Ok((stream, addr)) => {
+                    UnixStream::from_accepted(stream, &self.io).map(|s| (s, addr))
+                }
                 Err(e) => Err(e),
             };
             self.backoff.record(&result);
@@ -169,7 +171,9 @@ impl UnixListener {
     /// As [`accept`](Self::accept), without its back-off.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let result = match self.io.poll_io(cx, Direction::Read, |l| l.accept()) {
-            Poll::Ready(Ok((stream, addr))) => UnixStream::from_mio(stream).map(|s| (s, addr)),
+            Poll::Ready(Ok((stream, addr))) => {
+                UnixStream::from_accepted(stream, &self.io).map(|s| (s, addr))
+            }
             Poll::Ready(Err(e)) => Err(e),
             Poll::Pending => return Poll::Pending,
         };

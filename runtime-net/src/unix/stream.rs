@@ -166,6 +166,17 @@ impl UnixStream {
         })
     }
 
+    /// Registers a stream accepted by `listener` with the listener's
+    /// reactor.
+    pub(crate) fn from_accepted(
+        stream: mio::net::UnixStream,
+        listener: &PollEvented<mio::net::UnixListener>,
+    ) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: PollEvented::new_beside(stream, listener)?,
+        })
+    }
+
     /// As [`TcpStream::read`](crate::TcpStream::read).
     ///
     /// # Examples
