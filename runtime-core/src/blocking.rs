@@ -262,6 +262,7 @@ fn retire(
 impl Inner {
     /// The body of a pool thread.
     fn run(&self, handle: Handle) {
+        let runtime = handle.clone();
         let _enter = context::enter(handle);
         // Dropped last, after the lock below: gives the slot back.
         let mut slot = SlotGuard {
@@ -283,17 +284,36 @@ impl Inner {
             }
             st.num_idle += 1;
             slot.idle = true;
+            if st.queue.is_empty()
+                && st.num_idle == st.num_threads
+                && runtime.shared.clock.is_paused()
+            {
+                // The last call in flight ended: a paused clock that it held
+                // may jump now. The threads that checked while it ran (a
+                // parking worker, the block_on thread) saw it busy and
+                // parked; wake a worker, which parks again as the last and
+                // moves the clock (`worker.rs`, `auto_advance_clock`).
+                drop(st);
+                if runtime.shared.is_idle() {
+                    runtime.shared.scheduler.notify_parked();
+                }
+                st = self.state.lock();
+            }
             // A keep-alive too long to add to `now` means no deadline: the
             // thread waits for work until shutdown.
             let deadline = Instant::now().checked_add(self.keep_alive);
             let claimed = loop {
-                st = match deadline {
-                    Some(deadline) => {
-                        let left = deadline.saturating_duration_since(Instant::now());
-                        self.condvar.wait_timeout(st, left)
-                    }
-                    None => self.condvar.wait(st),
-                };
+                // A call claimed this thread while the lock was let go
+                // above: its notification may have found no waiter.
+                if st.num_notify == 0 {
+                    st = match deadline {
+                        Some(deadline) => {
+                            let left = deadline.saturating_duration_since(Instant::now());
+                            self.condvar.wait_timeout(st, left)
+                        }
+                        None => self.condvar.wait(st),
+                    };
+                }
                 if st.num_notify > 0 {
                     // `push` claimed this idle thread for a call (and took
                     // it out of `num_idle`).

@@ -82,6 +82,7 @@ impl<S: mio::event::Source> PollEvented<S> {
     /// the source drained (a stream read that filled less than it was
     /// given): when `drained` says so, the readiness it used is cleared,
     /// so the next call waits for an event instead of failing with `EAGAIN`.
+    #[cfg(feature = "hyper")]
     pub(crate) fn poll_io_drained<R>(
         &self,
         cx: &mut Context<'_>,
