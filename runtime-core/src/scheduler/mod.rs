@@ -11,6 +11,7 @@
 pub mod coop;
 mod driver;
 pub(crate) mod idle;
+pub(crate) mod local;
 pub(crate) mod park;
 pub(crate) mod queue;
 pub(crate) mod worker;

@@ -1,0 +1,294 @@
+//! Local tasks (`curio::spawn_local`): the inbox of the thread that owns
+//! them, and the scheduler handle that sends each of their wake-ups there.
+//!
+//! A local task's future need not be `Send`: it runs only on the thread
+//! that spawned it, a worker or a `block_on` thread (its *owner*). Each
+//! owner has one `LocalQueue`: an inbox of woken local tasks (an MPSC list:
+//! a waker on any thread pushes, the owner alone pops) and the list of its
+//! live local tasks, which it shuts down before it stops.
+//!
+//! # Rules
+//!
+//! 1. **Only the owner runs them.** A local task's `Notified` goes only
+//!    into its owner's inbox (`LocalSchedule::schedule` and `yield_now`),
+//!    never into the injector, a stealable queue or a LIFO slot, and only
+//!    the owner pops the inbox. So work stealing never sees a local task,
+//!    and its future is polled, and dropped at completion or at a
+//!    delivered cancellation, on its owner alone.
+//! 2. **A wake reaches the owner.** A push is followed by an unpark of the
+//!    owner (its worker's parker, or the `block_on` thread's waker), which
+//!    leaves a token when the owner is not parked, so an owner that checks
+//!    its inbox and then parks is woken by a push that came in between.
+//! 3. **Shutdown stays on the owner.** Runtime shutdown, on another
+//!    thread, does not drop a local task's future
+//!    (`Schedule::may_drop_here`); it only drops its registry reference.
+//!    The owner, before it stops (a worker leaving its loop, `block_on`
+//!    returning), closes its queue and shuts down every local task it
+//!    still has, on its own thread (task/mod.rs rule 7). A task spawned or
+//!    woken on a closed queue is shut down or dropped at once, on the
+//!    spawning thread, which is the owner.
+//! 4. **The handle stays on the owner.** `LocalTask<T>` is `!Send`: the
+//!    output is read or dropped on the thread that spawned the task.
+
+use super::Shared;
+use crate::loom::{Arc, AtomicUsize, Mutex};
+use crate::runtime::Handle;
+use crate::task::{Notified, RawTask, Registry, Schedule, TaskRef};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::Waker;
+use std::thread::ThreadId;
+
+/// The local tasks of one owner thread.
+pub(crate) struct LocalQueue {
+    /// The inbox and the live tasks.
+    inner: Mutex<Inner>,
+    /// The inbox's length, kept under the lock; read without it as a hint.
+    len: AtomicUsize,
+    /// The owner thread.
+    thread: ThreadId,
+    /// How to wake the owner.
+    owner: Owner,
+}
+
+/// What `LocalQueue::inner` guards.
+#[derive(Default)]
+struct Inner {
+    /// Woken local tasks, in wake order.
+    inbox: VecDeque<Notified>,
+    /// One reference to each live local task, by id (rule 3).
+    tasks: HashMap<u64, TaskRef>,
+    /// Set when the owner stopped (rule 3).
+    closed: bool,
+}
+
+/// How a push wakes the owner of a `LocalQueue` (rule 2).
+pub(crate) enum Owner {
+    /// Worker `index` of `shared`, parked on its parker or in the driver.
+    Worker {
+        /// The runtime.
+        shared: Arc<Shared>,
+        /// The worker's index in `Shared::remotes`.
+        index: usize,
+    },
+    /// A thread blocked in `block_on`, woken through its waker.
+    Thread(Waker),
+}
+
+impl LocalQueue {
+    /// An empty queue owned by the calling thread.
+    pub(crate) fn new(owner: Owner) -> LocalQueue {
+        LocalQueue {
+            inner: Mutex::new(Inner::default()),
+            len: AtomicUsize::new(0),
+            thread: std::thread::current().id(),
+            owner,
+        }
+    }
+
+    /// Whether the inbox looked empty (a hint: the owner re-checks after
+    /// the unpark that follows every push).
+    pub(crate) fn is_empty(&self) -> bool {
+        // ORDERING: Relaxed; a hint. A parked owner reads it after the
+        // SeqCst exchange that consumes the push's unpark token (rule 2),
+        // which orders the push's store before this load.
+        self.len.load(Relaxed) == 0
+    }
+
+    /// Queues a woken task and wakes the owner (rules 1, 2); on a closed
+    /// queue the `Notified` is dropped.
+    pub(crate) fn push(&self, task: Notified) {
+        let mut inner = self.inner.lock();
+        if inner.closed {
+            drop(inner);
+            // The owner shut the task down already (rule 3): only this
+            // reference is left to release.
+            drop(task);
+            return;
+        }
+        inner.inbox.push_back(task);
+        // ORDERING: Relaxed; written under the lock, see `is_empty`.
+        self.len.store(inner.inbox.len(), Relaxed);
+        drop(inner);
+        match &self.owner {
+            Owner::Worker { shared, index } => shared.unpark(*index),
+            Owner::Thread(waker) => waker.wake_by_ref(),
+        }
+    }
+
+    /// Takes the oldest woken task; called by the owner only (rule 1).
+    pub(crate) fn pop(&self) -> Option<Notified> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut inner = self.inner.lock();
+        let task = inner.inbox.pop_front();
+        // ORDERING: Relaxed; written under the lock, see `is_empty`.
+        self.len.store(inner.inbox.len(), Relaxed);
+        task
+    }
+
+    /// Spawns a local task on this queue: registers it with the runtime
+    /// and with its owner, then queues its first run; refused by a closed
+    /// registry or queue, it is shut down at once, on this (the owner's)
+    /// thread.
+    pub(crate) fn spawn(&self, registry: &Registry, registered: TaskRef, notified: Notified) {
+        let adopted = {
+            let mut inner = self.inner.lock();
+            if inner.closed {
+                false
+            } else {
+                inner
+                    .tasks
+                    .insert(registered.id().as_u64(), registered.clone_ref());
+                true
+            }
+        };
+        match registry.insert(registered) {
+            Ok(()) if adopted => self.push(notified),
+            Ok(()) => notified.shutdown(),
+            Err(registered) => {
+                notified.shutdown();
+                drop(registered);
+            }
+        }
+    }
+
+    /// A local task completed: drops the owner's reference to it.
+    fn forget(&self, task: RawTask) {
+        let id = task.header().id.as_u64();
+        let owned = self.inner.lock().tasks.remove(&id);
+        // Outside the lock; never the last reference (the completing
+        // caller holds its own, task/mod.rs rule 1).
+        drop(owned);
+    }
+
+    /// The owner stops (rule 3): closes the queue and shuts down, here,
+    /// every local task still alive, then drops what the inbox held.
+    pub(crate) fn shut_down(&self) {
+        let (tasks, inbox) = {
+            let mut inner = self.inner.lock();
+            inner.closed = true;
+            (
+                std::mem::take(&mut inner.tasks),
+                std::mem::take(&mut inner.inbox),
+            )
+        };
+        // ORDERING: Relaxed; see `is_empty`.
+        self.len.store(0, Relaxed);
+        debug_assert_eq!(std::thread::current().id(), self.thread);
+        for (_, task) in tasks {
+            task.shutdown();
+        }
+        drop(inbox);
+    }
+
+    /// Whether the calling thread is the owner.
+    fn on_owner(&self) -> bool {
+        std::thread::current().id() == self.thread
+    }
+}
+
+/// The scheduler handle of a local task: every wake goes to its owner's
+/// inbox (rule 1).
+pub(crate) struct LocalSchedule {
+    /// The runtime, for the registry.
+    handle: Handle,
+    /// The owner's queue.
+    queue: Arc<LocalQueue>,
+}
+
+impl LocalSchedule {
+    /// The scheduler of a task owned by `queue`'s thread.
+    pub(crate) fn new(handle: Handle, queue: Arc<LocalQueue>) -> LocalSchedule {
+        LocalSchedule { handle, queue }
+    }
+}
+
+impl Schedule for LocalSchedule {
+    fn schedule(&self, task: Notified) {
+        self.queue.push(task);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.queue.push(task);
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.queue.forget(task);
+        Schedule::release(&self.handle, task)
+    }
+
+    fn may_drop_here(&self) -> bool {
+        self.queue.on_owner()
+    }
+}
+
+thread_local! {
+    /// The local queue of the innermost `block_on` running on this thread.
+    static BLOCK_ON: RefCell<Option<(Handle, Arc<LocalQueue>)>> = const { RefCell::new(None) };
+}
+
+/// The runtime and local queue of the calling thread: its worker's, or
+/// its innermost `block_on`'s; `None` elsewhere.
+pub(crate) fn current_owner() -> Option<(Handle, Arc<LocalQueue>)> {
+    super::worker::with_worker(|cx| {
+        cx.map(|cx| {
+            (
+                Handle {
+                    shared: cx.shared.clone(),
+                },
+                cx.local.clone(),
+            )
+        })
+    })
+    .or_else(|| BLOCK_ON.with(|b| b.borrow().clone()))
+}
+
+/// The local tasks of one `block_on` call: entered while it runs, run by
+/// its loop between polls of its future, and shut down when it returns.
+pub(crate) struct BlockOnLocal {
+    /// This call's queue.
+    queue: Arc<LocalQueue>,
+    /// The queue of an enclosing `block_on` on this thread, restored at the
+    /// end.
+    prev: Option<(Handle, Arc<LocalQueue>)>,
+}
+
+impl BlockOnLocal {
+    /// Makes the calling thread, which `waker` wakes, the owner of the
+    /// local tasks spawned until the guard drops.
+    pub(crate) fn enter(handle: &Handle, waker: Waker) -> BlockOnLocal {
+        let queue = Arc::new(LocalQueue::new(Owner::Thread(waker)));
+        let prev = BLOCK_ON.with(|b| b.borrow_mut().replace((handle.clone(), queue.clone())));
+        BlockOnLocal { queue, prev }
+    }
+
+    /// Runs the local tasks queued now (not those they wake, so the future
+    /// of `block_on` gets its turn); returns whether more are queued.
+    pub(crate) fn run_ready(&self) -> bool {
+        if self.queue.is_empty() {
+            return false;
+        }
+        // ORDERING: Relaxed; a bound on this batch, read on the owner.
+        let batch = self.queue.len.load(Relaxed);
+        for _ in 0..batch {
+            match self.queue.pop() {
+                Some(task) => task.run(),
+                None => break,
+            }
+        }
+        !self.queue.is_empty()
+    }
+}
+
+impl Drop for BlockOnLocal {
+    fn drop(&mut self) {
+        // While still entered: a destructor that spawns a local task finds
+        // the closed queue and has it shut down at once (rule 3).
+        self.queue.shut_down();
+        let prev = self.prev.take();
+        BLOCK_ON.with(|b| *b.borrow_mut() = prev);
+    }
+}
