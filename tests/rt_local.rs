@@ -129,27 +129,24 @@ fn local_task_on_a_worker_is_never_stolen() {
     for workers in FLAVOURS {
         let rt = runtime(workers, "local-steal");
         rt.block_on(async {
-            // Busy Send tasks on every worker, so idle workers would steal.
-            let stop = Arc::new(AtomicBool::new(false));
-            let mut busy = Vec::new();
-            for _ in 0..8 {
-                let stop = stop.clone();
-                busy.push(curio::spawn(async move {
-                    while !stop.load(SeqCst) {
-                        curio::yield_now().await;
-                    }
-                }));
-            }
+            // Many ready tasks on one worker while the others are idle:
+            // they would steal half of its queue at once.
             let polls = on_a_worker(|| async {
                 let owner = me();
                 let polls = Rc::new(Cell::new(0));
                 let mut kids = Vec::new();
-                for _ in 0..4 {
+                for _ in 0..16 {
                     let polls = polls.clone();
                     kids.push(curio::spawn_local(async move {
-                        for _ in 0..200 {
+                        for _ in 0..100 {
                             assert_eq!(me(), owner, "a local task ran off its worker");
                             polls.set(polls.get() + 1);
+                            // Long enough for a parked worker to wake
+                            // and look for work to steal.
+                            let until = std::time::Instant::now() + Duration::from_micros(20);
+                            while std::time::Instant::now() < until {
+                                std::hint::spin_loop();
+                            }
                             curio::yield_now().await;
                         }
                     }));
@@ -160,11 +157,7 @@ fn local_task_on_a_worker_is_never_stolen() {
                 polls.get()
             })
             .await;
-            assert_eq!(polls, 800);
-            stop.store(true, SeqCst);
-            for t in busy {
-                t.await.unwrap();
-            }
+            assert_eq!(polls, 1600);
         });
     }
 }
@@ -487,4 +480,53 @@ async fn spawn_local_in_a_curio_test_body() {
     });
     assert_eq!(kid.await.unwrap(), main);
     assert_eq!(rc.get(), 1);
+}
+
+#[test]
+fn runtime_shutdown_elsewhere_leaves_block_on_local_tasks_to_their_thread() {
+    let rt = curio::Runtime::builder()
+        .workers(2)
+        .thread_name("local-sdbo")
+        .shutdown_grace(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let handle = rt.handle().clone();
+    let dropped = Arc::new(Mutex::new(None));
+    let ready = Arc::new(AtomicBool::new(false));
+    let gate = Arc::new(Gate::default());
+    let owner = std::thread::spawn({
+        let (dropped, ready, gate) = (dropped.clone(), ready.clone(), gate.clone());
+        move || {
+            // Both refuse the graceful cancellation, so the runtime's
+            // shutdown, on the test thread, outlives the grace period
+            // while they are alive.
+            handle.block_on(curio::disable_cancellation(async move {
+                let guard = Rc::new(DropThread(dropped));
+                drop(curio::spawn_local(curio::disable_cancellation(
+                    async move {
+                        let _guard = guard;
+                        std::future::pending::<()>().await;
+                    },
+                )));
+                curio::yield_now().await;
+                ready.store(true, SeqCst);
+                gate.wait().await;
+            }));
+            me()
+        }
+    });
+    wait_until(
+        Duration::from_secs(10),
+        "the block_on thread to start",
+        || ready.load(SeqCst),
+    );
+    drop(rt);
+    assert_eq!(
+        *dropped.lock().unwrap(),
+        None,
+        "shutdown dropped a local task off its thread"
+    );
+    gate.open();
+    let owner = owner.join().unwrap();
+    assert_eq!(*dropped.lock().unwrap(), Some(owner));
 }
