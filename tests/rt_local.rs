@@ -530,3 +530,31 @@ fn runtime_shutdown_elsewhere_leaves_block_on_local_tasks_to_their_thread() {
     let owner = owner.join().unwrap();
     assert_eq!(*dropped.lock().unwrap(), Some(owner));
 }
+
+#[test]
+fn paused_clock_jumps_for_sleeping_local_tasks() {
+    for workers in FLAVOURS {
+        let rt = curio::Runtime::builder()
+            .workers(workers)
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let (here, there) = rt.block_on(async {
+            let here = curio::spawn_local(async {
+                let rc = Rc::new(1);
+                curio::sleep(Duration::from_secs(3600)).await;
+                *rc
+            });
+            let there = on_a_worker(|| async {
+                let rc = Rc::new(2);
+                curio::sleep(Duration::from_secs(7200)).await;
+                *rc
+            })
+            .await;
+            (here.await.unwrap(), there)
+        });
+        assert_eq!((here, there), (1, 2));
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+}

@@ -36,7 +36,7 @@ use crate::runtime::Handle;
 use crate::task::{Notified, RawTask, Registry, Schedule, TaskRef};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::task::Waker;
 use std::thread::ThreadId;
 
@@ -110,10 +110,26 @@ impl LocalQueue {
         inner.inbox.push_back(task);
         // ORDERING: Relaxed; written under the lock, see `is_empty`.
         self.len.store(inner.inbox.len(), Relaxed);
+        if let Owner::Worker { shared, .. } = &self.owner {
+            // ORDERING: SeqCst, under the lock so `pop` cannot undo it
+            // first; with the counts that `Shared::is_idle` reads, so that a
+            // worker parking as the last cannot see every worker parked
+            // and nothing queued while this task waits for its owner.
+            shared.local_queued.fetch_add(1, SeqCst);
+        }
         drop(inner);
         match &self.owner {
             Owner::Worker { shared, index } => shared.unpark(*index),
             Owner::Thread(waker) => waker.wake_by_ref(),
+        }
+    }
+
+    /// Takes `n` popped tasks out of the runtime's count of queued local
+    /// tasks (see `push`).
+    fn unqueued(&self, n: usize) {
+        if let (Owner::Worker { shared, .. }, 1..) = (&self.owner, n) {
+            // ORDERING: SeqCst; see `push`.
+            shared.local_queued.fetch_sub(n, SeqCst);
         }
     }
 
@@ -126,6 +142,9 @@ impl LocalQueue {
         let task = inner.inbox.pop_front();
         // ORDERING: Relaxed; written under the lock, see `is_empty`.
         self.len.store(inner.inbox.len(), Relaxed);
+        if task.is_some() {
+            self.unqueued(1);
+        }
         task
     }
 
@@ -177,6 +196,7 @@ impl LocalQueue {
         };
         // ORDERING: Relaxed; see `is_empty`.
         self.len.store(0, Relaxed);
+        self.unqueued(inbox.len());
         debug_assert_eq!(std::thread::current().id(), self.thread);
         for (_, task) in tasks {
             task.shutdown();

@@ -98,6 +98,9 @@ pub(crate) struct Shared {
     /// The I/O driver the workers turn, once an extension installed one
     /// (`driver.rs`).
     pub(crate) io: std::sync::OnceLock<std::sync::Arc<dyn IoDriver>>,
+    /// Local tasks queued in the workers' inboxes (`local.rs`): while any
+    /// is, a paused clock does not jump.
+    pub(crate) local_queued: AtomicUsize,
 }
 
 /// What the other workers may see of one worker.
@@ -217,6 +220,7 @@ impl Shared {
         // ORDERING: SeqCst; see `ThreadWaker::mark_busy` (handle.rs).
         self.idle.all_parked()
             && self.block_on_busy.load(SeqCst) == 0
+            && self.local_queued.load(SeqCst) == 0
             && !self.has_queued_work()
             && !self.blocking_in_flight()
     }
