@@ -402,6 +402,8 @@ fn shutdown_drops_pending_local_tasks_on_their_worker() {
 }
 
 #[test]
+// The handle is returned on purpose, to be awaited after `block_on` ends.
+#[allow(clippy::async_yields_async)]
 fn block_on_drops_its_leftover_local_tasks_when_it_returns() {
     for workers in FLAVOURS {
         let rt = runtime(workers, "local-bo");

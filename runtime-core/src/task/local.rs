@@ -44,7 +44,7 @@ use std::task::{Context, Poll};
 ///
 /// The handle stays on its thread:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// curio::run(async {
 ///     let kid = curio::spawn_local(async { 1 });
 ///     std::thread::spawn(move || drop(kid));
