@@ -560,3 +560,30 @@ fn paused_clock_jumps_for_sleeping_local_tasks() {
         assert!(started.elapsed() < Duration::from_secs(30));
     }
 }
+
+/// Spawns a local task when dropped and records whether that task had
+/// already ended (it is refused: its owner is stopping).
+struct SpawnOnDrop(Arc<Mutex<Option<bool>>>);
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        let late = curio::spawn_local(async { Rc::new(()) });
+        *self.0.lock().unwrap() = Some(late.is_finished());
+    }
+}
+
+#[test]
+fn a_local_task_spawned_while_its_owner_stops_is_cancelled_at_once() {
+    let rt = runtime(2, "local-late");
+    let finished = Arc::new(Mutex::new(None));
+    let f = finished.clone();
+    rt.block_on(async move {
+        let guard = SpawnOnDrop(f);
+        drop(curio::spawn_local(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }));
+        curio::yield_now().await;
+    });
+    assert_eq!(*finished.lock().unwrap(), Some(true));
+}
