@@ -60,6 +60,7 @@ pub use runtime_core::{
     try_current_task, yield_now, Builder, DisableCancellation, Done, Handle, RunInThread, Runtime,
     Sleep, Spawner, Task, TaskError, TaskGroup, TaskId, TaskTimeout, Wait, YieldNow,
 };
+pub use runtime_core::{spawn_local, LocalTask};
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning with options, joining, cancelling.
@@ -80,6 +81,7 @@ pub mod task {
         consume_budget, current_task, spawn, try_current_task, yield_now, Builder, Cancel,
         ConsumeBudget, Join, Task, TaskError, TaskId, YieldNow,
     };
+    pub use runtime_core::task::{spawn_local, LocalTask};
 }
 
 /// curio's synchronisation primitives: `Event`, `Lock`, `Semaphore`,

@@ -77,6 +77,7 @@ pub use runtime::{Builder, Handle, Runtime};
 pub use task::{
     current_task, spawn, try_current_task, yield_now, Task, TaskError, TaskId, YieldNow,
 };
+pub use task::{spawn_local, LocalTask};
 pub use time::{
     clock, ignore_after, ignore_at, sleep, sleep_until, timeout_after, timeout_at, Sleep,
     TaskTimeout,

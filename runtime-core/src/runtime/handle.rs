@@ -181,6 +181,9 @@ impl Handle {
         });
         let _busy = BusyGuard(&thread_waker);
         let waker = Waker::from(thread_waker.clone());
+        // Local tasks spawned in the future run on this thread, between its
+        // polls, and are dropped here when it returns (`scheduler/local.rs`).
+        let local = crate::runtime::local::BlockOnLocal::enter(self, waker.clone());
         let mut cx = Context::from_waker(&waker);
         let mut future = std::pin::pin!(future);
         loop {
@@ -199,6 +202,9 @@ impl Handle {
                 // is dropped here, on its own thread.
                 drop(stand_in);
                 panic!("block_on: the main task was cancelled");
+            }
+            if local.run_ready() {
+                continue;
             }
             thread_waker.mark_not_busy(IDLE);
             if self.shared.scheduler.seeded {

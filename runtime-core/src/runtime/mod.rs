@@ -26,6 +26,7 @@
 pub(crate) mod builder;
 pub(crate) mod context;
 mod handle;
+pub(crate) mod local;
 mod shared;
 
 pub use builder::Builder;
@@ -124,6 +125,7 @@ impl Runtime {
             io: std::sync::OnceLock::new(),
             block_on_busy: crate::loom::AtomicUsize::new(0),
             seeded: seed.is_some() && num_workers == 1,
+            local_queued: crate::loom::AtomicUsize::new(0),
         });
         let shared = Arc::new(Shared {
             scheduler,

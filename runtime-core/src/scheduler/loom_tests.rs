@@ -294,3 +294,118 @@ fn run_model(workers: usize, items: usize, source: Source) {
         h.join().unwrap();
     }
 }
+
+/// A scheduler that sends every wake of a task into a `LocalQueue`, as
+/// `LocalSchedule` does (`local.rs` rule 1).
+struct InboxSched(Arc<super::local::LocalQueue>);
+
+impl crate::task::Schedule for InboxSched {
+    fn schedule(&self, task: crate::task::Notified) {
+        self.0.push(task);
+    }
+
+    fn yield_now(&self, task: crate::task::Notified) {
+        self.0.push(task);
+    }
+
+    fn release(&self, _task: crate::task::RawTask) -> bool {
+        false
+    }
+}
+
+/// Wakes an owner parked on its parker (the `block_on` thread's waker,
+/// reduced to its protocol).
+struct ParkerWaker(Arc<Parker>);
+
+impl std::task::Wake for ParkerWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark(None);
+    }
+}
+
+/// A gate that the other thread opens; the task waits on it.
+#[derive(Default)]
+struct LocalGate {
+    /// Set when opened.
+    open: AtomicBool,
+    /// The waiter's waker.
+    waker: Mutex<Option<std::task::Waker>>,
+}
+
+/// Waits for the gate, recording the thread of every poll.
+struct WaitLocalGate {
+    /// The gate.
+    gate: Arc<LocalGate>,
+    /// The loom threads that polled the future.
+    polled_on: Arc<Mutex<Vec<thread::ThreadId>>>,
+}
+
+impl std::future::Future for WaitLocalGate {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.polled_on.lock().push(thread::current().id());
+        let mut slot = self.gate.waker.lock();
+        if self.gate.open.load(SeqCst) {
+            return std::task::Poll::Ready(());
+        }
+        *slot = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+/// `local.rs` rules 1 and 2: a local task woken from another thread is
+/// queued in its owner's inbox, never run by the waker, and the owner,
+/// which may be parking at that moment, is woken and runs it on its own
+/// thread: the wake is never lost (a lost one leaves the owner parked for
+/// ever, which loom reports as a deadlock).
+#[test]
+fn loom_local_wake_from_another_thread_reaches_owner() {
+    model(|| {
+        let parker = Arc::new(Parker::new());
+        let waker = std::task::Waker::from(std::sync::Arc::new(ParkerWaker(parker.clone())));
+        let queue = Arc::new(super::local::LocalQueue::new(super::local::Owner::Thread(
+            waker,
+        )));
+        let gate = Arc::new(LocalGate::default());
+        let polled_on = Arc::new(Mutex::new(Vec::new()));
+        let future = WaitLocalGate {
+            gate: gate.clone(),
+            polled_on: polled_on.clone(),
+        };
+        let (registered, notified, join) = crate::task::new_task(
+            future,
+            InboxSched(queue.clone()),
+            None,
+            std::panic::Location::caller(),
+        );
+        drop(registered);
+        queue.push(notified);
+
+        let opener = thread::spawn(move || {
+            gate.open.store(true, SeqCst);
+            let waker = gate.waker.lock().take();
+            if let Some(w) = waker {
+                w.wake();
+            }
+        });
+
+        let owner = thread::current().id();
+        loop {
+            while let Some(task) = queue.pop() {
+                task.run();
+            }
+            if join.is_finished() {
+                break;
+            }
+            parker.park(None);
+        }
+        opener.join().unwrap();
+        assert!(polled_on.lock().iter().all(|&t| t == owner));
+        drop(join);
+        queue.shut_down();
+    });
+}

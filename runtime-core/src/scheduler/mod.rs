@@ -44,6 +44,7 @@ pub mod coop {
 mod driver;
 mod hooks;
 pub(crate) mod idle;
+pub(crate) mod local;
 pub(crate) mod park;
 pub(crate) mod queue;
 pub(crate) mod worker;
@@ -109,6 +110,9 @@ pub(crate) struct Shared {
     /// The I/O driver the workers turn, once an extension installed one
     /// (`driver.rs`); here because a worker parks in it.
     pub(crate) io: std::sync::OnceLock<std::sync::Arc<dyn IoDriver>>,
+    /// Local tasks queued in the workers' inboxes (`local.rs`): while any
+    /// is, a paused clock does not jump.
+    pub(crate) local_queued: AtomicUsize,
 }
 
 /// What the other workers may see of one worker.
@@ -193,7 +197,10 @@ impl Shared {
     /// runtime adds the blocking pool, `runtime::Shared::is_idle`).
     pub(crate) fn is_idle(&self) -> bool {
         // ORDERING: SeqCst; see `ThreadWaker::mark_busy` (handle.rs).
-        self.idle.all_parked() && self.block_on_busy.load(SeqCst) == 0 && !self.has_queued_work()
+        self.idle.all_parked()
+            && self.block_on_busy.load(SeqCst) == 0
+            && self.local_queued.load(SeqCst) == 0
+            && !self.has_queued_work()
     }
 
     /// Whether any queue holds work (idle.rs rule 3).

@@ -20,6 +20,10 @@ const SPIN_ROUNDS: u32 = 0;
 /// Busy-wait hints between two looks.
 const SPINS_PER_ROUND: u32 = 32;
 
+/// Every this many looks for work, a worker takes a woken local task
+/// before its other queues (`WorkerContext::next_task`).
+const LOCAL_INTERVAL: u32 = 2;
+
 /// Per-worker state that only its thread touches.
 pub(crate) struct Core {
     /// The worker's index in `Shared::remotes`.
@@ -62,6 +66,11 @@ pub(crate) struct WorkerContext {
     longblock: Option<std::time::Duration>,
     /// The worker's core; borrowed briefly, never across a task poll.
     core: RefCell<Box<Core>>,
+    /// The local tasks this worker owns (`local.rs`).
+    pub(crate) local: Arc<super::local::LocalQueue>,
+    /// Counts looks for work; every `LOCAL_INTERVAL`th takes a local task
+    /// first.
+    local_tick: std::cell::Cell<u32>,
 }
 
 thread_local! {
@@ -108,15 +117,24 @@ pub(crate) fn new_core(
 /// its core, which the runtime keeps (its queued references are dropped
 /// after every task was cancelled).
 pub(crate) fn run(shared: Arc<Shared>, hooks: Box<dyn Hooks>, core: Box<Core>) -> Core {
+    let local = Arc::new(super::local::LocalQueue::new(super::local::Owner::Worker {
+        shared: shared.clone(),
+        index: core.index,
+    }));
     WORKER.with(|w| {
         *w.borrow_mut() = Some(WorkerContext {
             shared,
             longblock: hooks.long_block_limit(),
             hooks,
             core: RefCell::new(core),
+            local: local.clone(),
+            local_tick: std::cell::Cell::new(0),
         })
     });
     with_worker(|cx| cx.expect("worker context was just set").run_loop());
+    // The local tasks still alive are dropped here, on their owner, with
+    // the worker context still set (local.rs rule 3).
+    local.shut_down();
     let cx = WORKER
         .with(|w| w.borrow_mut().take())
         .expect("worker context");
@@ -129,7 +147,7 @@ impl WorkerContext {
         let shared = &*self.shared;
         while !shared.is_shutdown() {
             self.poll_driver_if_due();
-            let next = self.core.borrow_mut().next_task(shared);
+            let next = self.next_task(shared);
             let task = match next {
                 Some(task) => task,
                 None => match self.steal() {
@@ -340,12 +358,37 @@ impl WorkerContext {
         true
     }
 
-    /// Whether this worker's LIFO slot or local queue holds a task.
+    /// Whether this worker's LIFO slot, local queue or inbox of local
+    /// tasks holds a task.
     fn has_local_work(&self) -> bool {
         let core = self.core.borrow();
         core.lifo_slot.is_some()
             || core.run_queue.len() > 0
             || core.seeded.as_ref().is_some_and(|r| !r.is_empty())
+            || !self.local.is_empty()
+    }
+
+    /// The next task of this worker: from its core (LIFO slot, local
+    /// queue, injector) or its inbox of local tasks, which takes every
+    /// `LOCAL_INTERVAL`th turn first and every turn the core has nothing,
+    /// so neither starves the other. Seeded, the local tasks join the
+    /// shuffle.
+    fn next_task(&self, shared: &Shared) -> Option<Notified> {
+        let mut core = self.core.borrow_mut();
+        if let Some(ready) = core.seeded.as_mut() {
+            while let Some(task) = self.local.pop() {
+                ready.push(task);
+            }
+            return core.next_task(shared);
+        }
+        let tick = self.local_tick.get().wrapping_add(1);
+        self.local_tick.set(tick);
+        if tick % LOCAL_INTERVAL == 0 {
+            if let Some(task) = self.local.pop() {
+                return Some(task);
+            }
+        }
+        core.next_task(shared).or_else(|| self.local.pop())
     }
 
     /// Schedules a task woken by code running on this worker: into the LIFO

@@ -1,6 +1,6 @@
 //! `task::Builder`: spawning with a name.
 
-use super::Task;
+use super::{LocalTask, Task};
 use crate::runtime::Handle;
 use std::future::Future;
 use std::panic::Location;
@@ -97,5 +97,34 @@ impl Builder {
         F::Output: Send + 'static,
     {
         handle.spawn_named(future, self.name, Location::caller())
+    }
+
+    /// Spawns a local task on the calling thread, as
+    /// [`spawn_local`](crate::spawn_local) does.
+    ///
+    /// # Panics
+    ///
+    /// As [`spawn_local`](crate::spawn_local): on a thread that is neither
+    /// a curio worker nor inside `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// curio::run(async {
+    ///     let rc = std::rc::Rc::new(5);
+    ///     let kid = curio::task::Builder::new()
+    ///         .name("local kid")
+    ///         .spawn_local(async move { *rc + 1 });
+    ///     assert_eq!(kid.name(), Some("local kid"));
+    ///     assert_eq!(kid.await.unwrap(), 6);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> LocalTask<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        super::local::spawn_local_named(future, self.name, Location::caller())
     }
 }

@@ -84,6 +84,7 @@ mod builder;
 mod error;
 mod id;
 mod join;
+mod local;
 pub(crate) mod raw;
 mod registry;
 mod state;
@@ -99,6 +100,7 @@ pub use builder::Builder;
 pub use error::TaskError;
 pub use id::TaskId;
 pub use join::{Cancel, Join, Task};
+pub use local::{spawn_local, LocalTask};
 pub(crate) use raw::RawTask;
 pub(crate) use registry::Registry;
 pub use yield_now::{consume_budget, yield_now, ConsumeBudget, YieldNow};
@@ -119,6 +121,13 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// The task completed: removes it from the registry. Returns whether it
     /// was there, in which case the caller drops the registry's reference.
     fn release(&self, task: RawTask) -> bool;
+
+    /// Whether the task's future may be dropped on the calling thread at
+    /// shutdown (rule 7); false only for a local task off its owner
+    /// thread (`scheduler/local.rs`).
+    fn may_drop_here(&self) -> bool {
+        true
+    }
 }
 
 /// An owned reference to a task.

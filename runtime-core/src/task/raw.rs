@@ -854,6 +854,11 @@ where
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: as above.
     let raw = unsafe { RawTask::from_ptr(ptr) };
+    if !cell.scheduler.may_drop_here() {
+        // A local task seen from another thread: its owner drops the future
+        // (`scheduler/local.rs`, rule 3 there); only this reference goes.
+        return raw.drop_reference();
+    }
     if cell.header.state.transition_to_shutdown() {
         // SAFETY: the transition gave us RUNNING (rule 7).
         unsafe { cell.cancel_future(ptr) };
@@ -923,4 +928,52 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Header>) -> R) -> R {
     // thread, which holds a reference to it meanwhile (rule 2); the borrow
     // cannot escape `f`.
     f(ptr.map(|p| unsafe { p.as_ref() }))
+}
+
+/// A value that never leaves its owner thread: the future of a local task
+/// (`curio::spawn_local`), and its output, which need not be `Send`.
+///
+/// The task cell requires `Send` of what it holds, because its harness may
+/// be driven from any thread; a local task's cell is driven only by its
+/// owner, so this wrapper vouches for the missing bound.
+pub(crate) struct OwnerBound<T>(T);
+
+// SAFETY: an `OwnerBound` is made only by `task::spawn_local`, on the
+// owner thread, and put in a task cell whose scheduler is a
+// `LocalSchedule`. Its value is touched (polled, dropped, moved out) only
+// on that thread, by `scheduler/local.rs` rules 1-4: [1] the task's
+// `Notified` goes only to the owner's inbox, which only the owner pops, so
+// only the owner polls it (and drops the future on completion or at a
+// cancellation, in the poll); [2] shutdown from another thread leaves the
+// future alone (`Schedule::may_drop_here`, above in `shutdown`); [3] the
+// owner completes every unfinished local task before it stops, so the last
+// reference, wherever it drops, frees a cell whose stage holds nothing of
+// the value; [4] the output is read or dropped only by the `LocalTask`
+// handle, which is `!Send` and made on the owner, or by the owner's run
+// that completes the task with no handle left. Moving the pointer to the
+// cell between threads moves no `T`.
+unsafe impl<T> Send for OwnerBound<T> {}
+
+impl<T> OwnerBound<T> {
+    /// Wraps a value made on its owner thread.
+    pub(crate) fn new(value: T) -> OwnerBound<T> {
+        OwnerBound(value)
+    }
+
+    /// The value, on its owner thread.
+    pub(crate) fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<F: Future> Future for OwnerBound<F> {
+    type Output = OwnerBound<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of the only field: it is never moved
+        // out while pinned (`into_inner` takes `self` by value, which a
+        // pinned future cannot give up), and `OwnerBound` has no `Drop`.
+        let inner = unsafe { self.map_unchecked_mut(|b| &mut b.0) };
+        inner.poll(cx).map(OwnerBound)
+    }
 }

@@ -305,3 +305,36 @@ fn a_future_whose_drop_panics_is_dropped_once() {
     assert!(err.is_panic());
     assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// A `!Send` future held across a suspension (an `Rc` it keeps) and a
+/// `!Send` output, run through the `OwnerBound` wrapper of local tasks:
+/// the pinned projection and the output's unwrapping (checked by Miri,
+/// `ci/miri.sh`), and the `Rc` dropped exactly once.
+#[test]
+fn an_owner_bound_future_with_an_rc_runs_and_gives_its_output() {
+    let waker = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let rc = std::rc::Rc::new(5u8);
+    let pend = PendOnce {
+        waker: waker.clone(),
+        polled: false,
+    };
+    let kept = rc.clone();
+    let fut = super::raw::OwnerBound::new(async move {
+        let one = pend.await;
+        std::rc::Rc::new(*kept + one)
+    });
+    let (registered, notified, join) = new_task(fut, InlineSched(0), None, Location::caller());
+    drop(registered);
+    notified.run();
+    assert_eq!(std::rc::Rc::strong_count(&rc), 2);
+    let w = waker
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the first poll stored its waker");
+    w.wake();
+    let out = futures::executor::block_on(join).unwrap().into_inner();
+    assert_eq!(*out, 6);
+    // The future, and the clone of `rc` it held, were dropped at completion.
+    assert_eq!(std::rc::Rc::strong_count(&rc), 1);
+}
