@@ -90,6 +90,7 @@ pub use runtime_sync::{
 /// What tasks are doing: curio's task states, task snapshots, runtime
 /// statistics and long blocks (what the monitor shows).
 pub mod introspect {
+    pub use runtime_core::introspect::DelayHistogram;
     pub use runtime_core::introspect::{
         waiting, waiting_somewhere, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
     };

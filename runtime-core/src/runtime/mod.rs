@@ -109,6 +109,7 @@ impl Runtime {
             block_on_busy: crate::loom::AtomicUsize::new(0),
             seeded: seed.is_some() && num_workers == 1,
             clock: std::sync::Arc::new(crate::time::Clock::new(builder.start_paused)),
+            profile: crate::profile::Profile::resolve(builder, num_workers)?,
         });
         let mut rt = Runtime {
             handle: Handle { shared },

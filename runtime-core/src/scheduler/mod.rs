@@ -97,6 +97,9 @@ pub(crate) struct Shared {
     /// The I/O driver the workers turn, once an extension installed one
     /// (`driver.rs`).
     pub(crate) io: std::sync::OnceLock<std::sync::Arc<dyn IoDriver>>,
+    /// Poll and scheduling-delay profiling, on while the runtime has a
+    /// monitor or long-block detection (`profile.rs`).
+    pub(crate) profile: Option<std::sync::Arc<crate::profile::Profile>>,
 }
 
 /// What the other workers may see of one worker.

@@ -104,6 +104,7 @@ pub(crate) fn new_core(
 /// core back to `Shared` (its queued references are dropped after every
 /// task was cancelled).
 pub(crate) fn run(shared: Arc<Shared>, core: Box<Core>) {
+    let _profile = crate::profile::enter_worker(shared.profile.as_ref(), core.index);
     WORKER.with(|w| {
         *w.borrow_mut() = Some(WorkerContext {
             shared: shared.clone(),

@@ -107,6 +107,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// The task completed: removes it from the registry. Returns whether it
     /// was there, in which case the caller drops the registry's reference.
     fn release(&self, task: RawTask) -> bool;
+
+    /// Whether tasks of this scheduler are profiled (`profile.rs` rule 1);
+    /// asked once, at spawn.
+    fn profiling(&self) -> bool {
+        false
+    }
 }
 
 /// An owned reference to a task.

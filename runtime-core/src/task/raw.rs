@@ -60,6 +60,9 @@ pub(crate) struct Header {
     timeout_epoch: AtomicU64,
     /// The waker of the `Task<T>` handle's last poll (rule 6).
     join_waker: UnsafeCell<Option<Waker>>,
+    /// The task's profile, only while its runtime profiles (`profile.rs`);
+    /// written once, before the task is shared.
+    pub(crate) profile: Option<Box<crate::profile::TaskProfile>>,
 }
 
 impl Header {
@@ -167,6 +170,14 @@ impl Header {
         }
     }
 
+    /// The task is being queued: stamps its profile, if it has one
+    /// (`profile.rs` rule 2).
+    fn stamp_queued(&self) {
+        if let Some(profile) = self.profile.as_deref() {
+            profile.stamp_queued();
+        }
+    }
+
     /// Whether a cancel request was made (rule 5); read by timeouts and
     /// `check_cancellation` (`cancel.rs`).
     pub(crate) fn is_cancel_requested(&self) -> bool {
@@ -254,6 +265,9 @@ impl RawTask {
         F::Output: Send + 'static,
         S: Schedule,
     {
+        let profile = scheduler
+            .profiling()
+            .then(crate::profile::TaskProfile::new_queued);
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
@@ -271,6 +285,7 @@ impl RawTask {
                 timeout_deadline: AtomicU64::new(0),
                 timeout_epoch: AtomicU64::new(0),
                 join_waker: UnsafeCell::new(None),
+                profile,
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -510,10 +525,15 @@ where
         // out, to measure what it costs (BENCHMARKS.md).
         #[cfg(not(curio_no_introspect))]
         header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+        // Profiling: one pointer read when off (`profile.rs`).
+        let timing = header
+            .profile
+            .as_deref()
+            .map(crate::profile::TaskProfile::start_poll);
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
-        match res {
+        let polled = match res {
             Ok(Poll::Pending) => PollOutcome::Pending,
             Ok(Poll::Ready(output)) => {
                 // The finished future is dropped here, still inside the
@@ -541,7 +561,11 @@ where
                 };
                 PollOutcome::Done
             }
+        };
+        if let Some(timing) = timing {
+            timing.finish();
         }
+        polled
     };
     if let PollOutcome::Pending = outcome {
         // ORDERING: Relaxed; a scope opens and closes on this thread during
@@ -553,6 +577,7 @@ where
                 // The transition made the new `Notified`'s reference, so our
                 // own keeps the cell (and `scheduler`, which the call
                 // borrows) alive while another worker may run the task.
+                header.stamp_queued();
                 cell.scheduler.yield_now(Notified::from_raw(raw));
                 return raw.drop_reference();
             }
@@ -763,6 +788,7 @@ where
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: the caller's reference becomes the `Notified`'s.
     let raw = unsafe { RawTask::from_ptr(ptr) };
+    cell.header.stamp_queued();
     cell.scheduler.schedule(Notified::from_raw(raw));
 }
 
