@@ -13,12 +13,18 @@
 //! 1. **Allocation.** A task's `TaskProfile` is allocated at spawn when its
 //!    scheduler profiles (`Schedule::profiling`), and freed with the task.
 //! 2. **The queue stamp.** Whoever queues the task stamps `queued_at` just
-//!    before it hands the `Notified` to the scheduler: the spawn, the wake
-//!    that won the `NOTIFIED` bit (`raw.rs`, the vtable's `schedule`), or the
-//!    runner requeueing a task woken during its poll. A wake that finds the
-//!    task already queued queues nothing and so stamps nothing: the first
-//!    stamp stays. Only the one holder of the new `Notified` stamps, and
-//!    the runner reads the stamp after taking that `Notified` from a queue.
+//!    before it hands the `Notified` to the scheduler: the spawn, or the
+//!    wake that won the `NOTIFIED` bit (`raw.rs`, the vtable's `schedule`).
+//!    A wake that finds the task already queued queues nothing and so
+//!    stamps nothing: the first stamp stays. Only the one holder of the new
+//!    `Notified` stamps, and the runner reads the stamp after taking that
+//!    `Notified` from a queue. A wake during a poll (a `yield_now`, say)
+//!    only sets bits, and the runner requeues the task when the poll ends:
+//!    so the end of each timed poll is stamped too, by the runner while it
+//!    holds `RUNNING`. That stamp is the requeue's when the task was woken
+//!    during the poll; otherwise the wake that queues the task later
+//!    stamps again (its `NOTIFIED` transition orders it after the runner's
+//!    store, which precedes the runner's idle transition).
 //! 3. **Counters.** The task's counters are written by the runner alone (the
 //!    holder of `RUNNING`, task/mod.rs rule 2), a worker's by its own thread
 //!    alone; so each update is a load and a store. The monitor reads them
@@ -54,11 +60,6 @@ fn epoch() -> Instant {
 fn stamp(at: Instant) -> u64 {
     let nanos = at.saturating_duration_since(epoch()).as_nanos();
     u64::try_from(nanos).unwrap_or(u64::MAX - 1) + 1
-}
-
-/// Nanoseconds of `d`, saturating.
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The histogram bucket of a delay of `ns` nanoseconds (see
@@ -100,6 +101,8 @@ pub(crate) struct TaskProfile {
     delay_sum_ns: AtomicU64,
     /// The longest scheduling delay, in nanoseconds.
     delay_max_ns: AtomicU64,
+    /// When the current (or last) poll began (`stamp`).
+    poll_started: AtomicU64,
 }
 
 /// What a task's profile says, for `TaskInfo`.
@@ -116,6 +119,8 @@ pub(crate) struct TaskProfileSnapshot {
 
 impl TaskProfile {
     /// The profile of a task being spawned, which is queued at once (rule 2).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn new_queued() -> Box<TaskProfile> {
         Box::new(TaskProfile {
             queued_at: AtomicU64::new(stamp(Instant::now())),
@@ -124,30 +129,61 @@ impl TaskProfile {
             delays: AtomicU64::new(0),
             delay_sum_ns: AtomicU64::new(0),
             delay_max_ns: AtomicU64::new(0),
+            poll_started: AtomicU64::new(0),
         })
     }
 
     /// The task is being queued now (rule 2).
+    #[inline(never)]
     pub(crate) fn stamp_queued(&self) {
         // ORDERING: Relaxed; written before the `Notified` is handed to the
         // scheduler, whose queue orders the push before the pop of the
-        // runner that reads it in `start_poll` (rule 2).
+        // runner that reads it in `end_poll` (rule 2).
         self.queued_at.store(stamp(Instant::now()), Relaxed);
     }
 
-    /// A poll begins: returns its timing, to hand to [`PollTiming::finish`]
-    /// when it ends.
-    pub(crate) fn start_poll(&self) -> PollTiming<'_> {
-        let start = Instant::now();
+    /// A poll begins: notes when, for [`TaskProfile::end_poll`]. Out of
+    /// line, like `end_poll`, so the harness's path without a profile stays
+    /// as it was (and keeps no value alive across the poll).
+    #[inline(never)]
+    pub(crate) fn start_poll(&self) {
+        // ORDERING: Relaxed; written and read by the runner (rule 3).
+        self.poll_started.store(stamp(Instant::now()), Relaxed);
+    }
+
+    /// The poll that `start_poll` began ended: adds its time and its
+    /// scheduling delay (from `queued_at`, which nobody writes while the task
+    /// runs: rule 2) to the task's counters and the worker's, and stamps
+    /// the end for a requeue (rule 2).
+    #[inline(never)]
+    pub(crate) fn end_poll(&self) {
+        let end = stamp(Instant::now());
+        // ORDERING: Relaxed; written and read by the runner (rule 3).
+        let started = self.poll_started.load(Relaxed);
+        let took = end.saturating_sub(started);
         // ORDERING: Relaxed; see `stamp_queued`.
         let queued = self.queued_at.load(Relaxed);
-        let now = stamp(start);
-        let delay = (queued != 0).then(|| now.saturating_sub(queued));
-        PollTiming {
-            profile: self,
-            start,
-            delay,
+        let delay = (queued != 0).then(|| started.saturating_sub(queued));
+        // The stamp of a requeue right after this poll (rule 2).
+        // ORDERING: Relaxed; see `stamp_queued` and rule 2.
+        self.queued_at.store(end, Relaxed);
+        add(&self.busy_ns, took);
+        raise(&self.max_poll_ns, took);
+        if let Some(delay) = delay {
+            add(&self.delays, 1);
+            add(&self.delay_sum_ns, delay);
+            raise(&self.delay_max_ns, delay);
         }
+        WORKER.with(|w| {
+            if let Some((profile, index)) = &*w.borrow() {
+                if let Some(worker) = profile.workers.get(*index) {
+                    add(&worker.busy_ns, took);
+                    if let Some(delay) = delay {
+                        add(&worker.delays[bucket_of(delay)], 1);
+                    }
+                }
+            }
+        });
     }
 
     /// Reads the counters (rule 3).
@@ -161,41 +197,6 @@ impl TaskProfile {
             delay_mean: Duration::from_nanos(sum.checked_div(delays).unwrap_or(0)),
             delay_max: Duration::from_nanos(self.delay_max_ns.load(Relaxed)),
         }
-    }
-}
-
-/// One poll being timed.
-pub(crate) struct PollTiming<'a> {
-    /// The task's profile.
-    profile: &'a TaskProfile,
-    /// When the poll began.
-    start: Instant,
-    /// Its scheduling delay in nanoseconds, when the task had a stamp.
-    delay: Option<u64>,
-}
-
-impl PollTiming<'_> {
-    /// The poll ended: adds it to the task's counters and to the worker's.
-    pub(crate) fn finish(self) {
-        let took = nanos(self.start.elapsed());
-        let p = self.profile;
-        add(&p.busy_ns, took);
-        raise(&p.max_poll_ns, took);
-        if let Some(delay) = self.delay {
-            add(&p.delays, 1);
-            add(&p.delay_sum_ns, delay);
-            raise(&p.delay_max_ns, delay);
-        }
-        WORKER.with(|w| {
-            if let Some((profile, index)) = &*w.borrow() {
-                if let Some(worker) = profile.workers.get(*index) {
-                    add(&worker.busy_ns, took);
-                    if let Some(delay) = self.delay {
-                        add(&worker.delays[bucket_of(delay)], 1);
-                    }
-                }
-            }
-        });
     }
 }
 

@@ -43,18 +43,18 @@ fn delays_land_in_their_power_of_two_bucket() {
 fn a_task_profile_sums_its_polls_and_delays() {
     let p = TaskProfile::new_queued();
     std::thread::sleep(Duration::from_millis(2));
-    let t = p.start_poll();
+    p.start_poll();
     std::thread::sleep(Duration::from_millis(3));
-    t.finish();
+    p.end_poll();
     let s = p.snapshot();
     assert!(s.busy >= Duration::from_millis(3), "{:?}", s.busy);
     assert_eq!(s.busy, s.longest_poll);
     assert!(s.delay_max >= Duration::from_millis(2), "{:?}", s.delay_max);
     assert_eq!(s.delay_mean, s.delay_max);
-    // A second poll with no new stamp measures its delay from the old one;
-    // a fresh stamp restarts it.
+    // The end of a poll, or a later queueing, restarts the delay.
     p.stamp_queued();
-    p.start_poll().finish();
+    p.start_poll();
+    p.end_poll();
     let s2 = p.snapshot();
     assert!(s2.busy >= s.busy);
     assert!(s2.delay_mean < s.delay_max, "{:?}", s2.delay_mean);
@@ -65,14 +65,17 @@ fn a_task_profile_sums_its_polls_and_delays() {
 fn a_worker_counts_only_while_entered() {
     let profile = std::sync::Arc::new(Profile::new(2));
     let task = TaskProfile::new_queued();
-    task.start_poll().finish();
+    task.start_poll();
+    task.end_poll();
     assert_eq!(profile.worker(1).unwrap().delays.total(), 0);
     {
         let _g = super::enter_worker(Some(&profile), 1);
         task.stamp_queued();
-        task.start_poll().finish();
+        task.start_poll();
+        task.end_poll();
     }
-    task.start_poll().finish();
+    task.start_poll();
+    task.end_poll();
     let w = profile.worker(1).unwrap();
     assert_eq!(w.delays.total(), 1);
     assert_eq!(profile.worker(0).unwrap().delays.total(), 0);

@@ -172,9 +172,28 @@ impl Header {
 
     /// The task is being queued: stamps its profile, if it has one
     /// (`profile.rs` rule 2).
+    #[inline(always)]
     fn stamp_queued(&self) {
         if let Some(profile) = self.profile.as_deref() {
             profile.stamp_queued();
+        }
+    }
+
+    /// A poll of the task begins: notes it in its profile, if it has one.
+    #[inline(always)]
+    fn start_poll(&self) {
+        if let Some(profile) = self.profile.as_deref() {
+            profile.start_poll();
+        }
+    }
+
+    /// The poll begun by `start_poll` returned (or panicked): times it in
+    /// the task's profile, if it has one. The drop of a finished future
+    /// that follows is not timed.
+    #[inline(always)]
+    fn end_poll(&self) {
+        if let Some(profile) = self.profile.as_deref() {
+            profile.end_poll();
         }
     }
 
@@ -265,10 +284,7 @@ impl RawTask {
         F::Output: Send + 'static,
         S: Schedule,
     {
-        let profile = scheduler
-            .profiling()
-            .then(crate::profile::TaskProfile::new_queued);
-        let cell = Box::new(Cell {
+        let mut cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
                 vtable: vtable::<F, S>(),
@@ -285,11 +301,16 @@ impl RawTask {
                 timeout_deadline: AtomicU64::new(0),
                 timeout_epoch: AtomicU64::new(0),
                 join_waker: UnsafeCell::new(None),
-                profile,
+                profile: None,
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
         });
+        // Set after the allocation, so that nothing before it can unwind and
+        // the cell is built in place.
+        if cell.scheduler.profiling() {
+            cell.header.profile = Some(crate::profile::TaskProfile::new_queued());
+        }
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
     }
@@ -525,17 +546,19 @@ where
         // out, to measure what it costs (BENCHMARKS.md).
         #[cfg(not(curio_no_introspect))]
         header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
-        // Profiling: one pointer read when off (`profile.rs`).
-        let timing = header
-            .profile
-            .as_deref()
-            .map(crate::profile::TaskProfile::start_poll);
+        // Profiling (`profile.rs`): off, one read of `profile` here and one
+        // in the arm the poll's result takes, and no clock read.
+        header.start_poll();
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
-        let polled = match res {
-            Ok(Poll::Pending) => PollOutcome::Pending,
+        match res {
+            Ok(Poll::Pending) => {
+                header.end_poll();
+                PollOutcome::Pending
+            }
             Ok(Poll::Ready(output)) => {
+                header.end_poll();
                 // The finished future is dropped here, still inside the
                 // task's context; a panic in its destructor is the task's
                 // panic (its output is then dropped too), never the worker's.
@@ -553,6 +576,7 @@ where
                 PollOutcome::Done
             }
             Err(payload) => {
+                header.end_poll();
                 // SAFETY: RUNNING is still ours (rule 4).
                 unsafe { cell.drop_future_or_output() };
                 // SAFETY: as above.
@@ -561,11 +585,7 @@ where
                 };
                 PollOutcome::Done
             }
-        };
-        if let Some(timing) = timing {
-            timing.finish();
         }
-        polled
     };
     if let PollOutcome::Pending = outcome {
         // ORDERING: Relaxed; a scope opens and closes on this thread during
@@ -577,7 +597,6 @@ where
                 // The transition made the new `Notified`'s reference, so our
                 // own keeps the cell (and `scheduler`, which the call
                 // borrows) alive while another worker may run the task.
-                header.stamp_queued();
                 cell.scheduler.yield_now(Notified::from_raw(raw));
                 return raw.drop_reference();
             }
