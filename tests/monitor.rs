@@ -346,9 +346,9 @@ fn spawn_hog(
     rounds: u32,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> curio::Task<u32> {
-    let builder = curio::task::Builder::new().name(name);
-    rt.block_on(async move {
-        builder.spawn(async move {
+    curio::task::Builder::new()
+        .name(name)
+        .spawn_on(rt.handle(), async move {
             let mut done = 0;
             while done < rounds && !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let start = std::time::Instant::now();
@@ -361,7 +361,6 @@ fn spawn_hog(
             }
             done
         })
-    })
 }
 
 /// Spawns `n` tasks that sleep 5 ms at a time, at most 2,000 times or
@@ -374,9 +373,9 @@ fn spawn_sleepers(
     (0..n)
         .map(|i| {
             let stop = stop.clone();
-            let builder = curio::task::Builder::new().name(format!("idle-{i}"));
-            rt.block_on(async move {
-                builder.spawn(async move {
+            curio::task::Builder::new()
+                .name(format!("idle-{i}"))
+                .spawn_on(rt.handle(), async move {
                     for _ in 0..2_000 {
                         if stop.load(std::sync::atomic::Ordering::Relaxed) {
                             break;
@@ -384,7 +383,6 @@ fn spawn_sleepers(
                         curio::sleep(Duration::from_millis(5)).await;
                     }
                 })
-            })
         })
         .collect()
 }
@@ -593,17 +591,17 @@ fn run_client(
         .stderr(Stdio::piped())
         .spawn()
         .expect("the client starts");
-    let mut status = None;
     let deadline = std::time::Instant::now() + limit;
-    while status.is_none() {
-        status = child.try_wait().unwrap();
-        if status.is_none() && std::time::Instant::now() > deadline {
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
             panic!("curio-monitor {args:?} ran past {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+    // It has exited: this only reaps it.
+    let status = child.wait().unwrap();
     let mut out = String::new();
     child
         .stdout
@@ -611,7 +609,7 @@ fn run_client(
         .unwrap()
         .read_to_string(&mut out)
         .unwrap();
-    (status.unwrap(), out)
+    (status, out)
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //! It is on only in a runtime built with a monitor (`Builder::monitor`,
 //! `CURIO_MONITOR`) or long-block detection (`Builder::longblock`,
 //! `CURIO_LONGBLOCK`): see [`Profile::resolve`]. Off, a task has no
-//! [`TaskProfile`] (its header's `profile` is `None`), so the poll harness
-//! and the wake path each read that one pointer and take no time stamp.
+//! [`TaskProfile`] (its header's `profile` is `None`): the poll harness
+//! reads that pointer before and after each poll, the spawn and the wake
+//! that queues the task once each, and none of them reads the clock.
 //!
 //! # Rules
 //!

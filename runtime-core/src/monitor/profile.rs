@@ -29,7 +29,7 @@ pub(super) fn ps_long(handle: &Handle, out: &mut impl Write) -> io::Result<()> {
     let now = handle.shared().clock.now();
     let mut tasks = handle.tasks();
     // Stable: equal busy times (or none) stay in id order.
-    tasks.sort_by(|a, b| b.busy.cmp(&a.busy));
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.busy));
     for t in &tasks {
         row(t, now, out)?;
     }

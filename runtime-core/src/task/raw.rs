@@ -272,6 +272,7 @@ enum PollOutcome {
 impl RawTask {
     /// Allocates a task with three references (rule 1): one returned as the
     /// registry's, one as the first `Notified`, one for the `Task<T>`.
+    #[inline]
     pub(crate) fn new<F, S>(
         future: F,
         scheduler: S,
@@ -924,6 +925,9 @@ struct CurrentGuard {
 
 impl CurrentGuard {
     /// Makes `ptr` the current task and resets the cooperative budget.
+    // Inline, with the thread-local access inside it: left to codegen-unit
+    // partitioning, the access may land out of line (a call per poll).
+    #[inline]
     fn enter(ptr: NonNull<Header>) -> CurrentGuard {
         crate::scheduler::coop::reset();
         CurrentGuard {
@@ -933,6 +937,7 @@ impl CurrentGuard {
 }
 
 impl Drop for CurrentGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.prev));
         if self.prev.is_none() {
