@@ -134,6 +134,7 @@ pub use runtime_sync::{
 /// });
 /// ```
 pub mod introspect {
+    pub use runtime_core::introspect::DelayHistogram;
     pub use runtime_core::introspect::{
         waiting, waiting_somewhere, LongBlock, RuntimeStats, TaskInfo, TaskState, WorkerStats,
     };

@@ -1,5 +1,6 @@
 //! The monitor: `ps`, `where`, `cancel`, `stats`, garbage input, and an
-//! answer while every worker is blocked.
+//! answer while every worker is blocked; profiling (`ps -l`, the busy and
+//! delay lines of `stats`, `top`, and the client's `--top` view).
 
 mod support;
 
@@ -335,4 +336,317 @@ fn a_readline_wait_names_the_users_line() {
     );
     client.write_all(b"hello\n").unwrap();
     assert_eq!(rt.block_on(reader).unwrap(), b"hello\n");
+}
+
+/// Spawns a task named `name` that does about 1 ms of CPU work between
+/// yields, at most `rounds` times or until `stop` is set.
+fn spawn_hog(
+    rt: &curio::Runtime,
+    name: &str,
+    rounds: u32,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> curio::Task<u32> {
+    curio::task::Builder::new()
+        .name(name)
+        .spawn_on(rt.handle(), async move {
+            let mut done = 0;
+            while done < rounds && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let start = std::time::Instant::now();
+                let mut x = 0u64;
+                while start.elapsed() < Duration::from_millis(1) {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+                done += 1;
+                curio::yield_now().await;
+            }
+            done
+        })
+}
+
+/// Spawns `n` tasks that sleep 5 ms at a time, at most 2,000 times or
+/// until `stop` is set.
+fn spawn_sleepers(
+    rt: &curio::Runtime,
+    n: usize,
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<curio::Task<()>> {
+    (0..n)
+        .map(|i| {
+            let stop = stop.clone();
+            curio::task::Builder::new()
+                .name(format!("idle-{i}"))
+                .spawn_on(rt.handle(), async move {
+                    for _ in 0..2_000 {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        curio::sleep(Duration::from_millis(5)).await;
+                    }
+                })
+        })
+        .collect()
+}
+
+/// The value of column `col` (milliseconds) of a `ps -l` row.
+fn ms(row: &str, col: usize) -> f64 {
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    cols[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("column {col} of {row:?} is not a number"))
+}
+
+#[test]
+fn ps_l_lists_a_cpu_heavy_task_first_and_stats_show_busy_fractions_and_delays() {
+    let rt = monitored(2);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let idle = spawn_sleepers(&rt, 4, &stop);
+    let hog = spawn_hog(&rt, "hog", 5_000, stop.clone());
+    let mut s = Session::open(&rt);
+    let mut ps = String::new();
+    support::wait_until(Duration::from_secs(20), "the hog to lead ps -l", || {
+        ps = s.cmd("ps -l");
+        let first = ps.lines().nth(2).unwrap_or("");
+        first.ends_with(" hog") && ms(first, 5) >= 20.0
+    });
+    let header: Vec<&str> = ps.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        [
+            "Task", "State", "Cycles", "Timeout", "Sleep", "Busy", "MaxPoll", "Delay", "MaxDelay",
+            "Task"
+        ],
+        "{ps}"
+    );
+    let rows: Vec<&str> = ps.lines().skip(2).collect();
+    let hog_row = rows[0];
+    assert!(hog_row.starts_with(&format!("{} ", hog.id())), "{ps}");
+    // Its longest poll is one round of about 1 ms of work at least.
+    assert!(ms(hog_row, 6) >= 0.9, "{ps}");
+    assert!(ms(hog_row, 8) >= ms(hog_row, 7), "{ps}");
+    // The sleepers are listed, each with less busy time than the hog, and
+    // the rows are sorted by busy time.
+    let mut busy = Vec::new();
+    for t in &idle {
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("{} ", t.id())))
+            .unwrap_or_else(|| panic!("task {} listed: {ps}", t.id()));
+        assert!(ms(row, 5) < ms(hog_row, 5), "{ps}");
+    }
+    for row in &rows {
+        if let Ok(b) = row.split_whitespace().nth(5).unwrap_or("-").parse::<f64>() {
+            busy.push(b);
+        }
+    }
+    assert!(busy.windows(2).all(|w| w[0] >= w[1]), "{ps}");
+    // `ps` itself is unchanged.
+    assert!(s
+        .cmd("ps")
+        .starts_with("Task   State        Cycles     Timeout Sleep   Task\n"));
+
+    let stats = s.cmd("stats");
+    let busy_rows: Vec<&str> = stats
+        .lines()
+        .skip_while(|l| !l.starts_with("Worker") || !l.contains("Busy%"))
+        .skip(1)
+        .take(2)
+        .collect();
+    assert_eq!(busy_rows.len(), 2, "{stats}");
+    let fractions: Vec<f64> = busy_rows
+        .iter()
+        .map(|r| r.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        fractions.iter().all(|f| (0.0..=100.0).contains(f)),
+        "{stats}"
+    );
+    assert!(fractions.iter().any(|&f| f > 0.0), "{stats}");
+    assert!(
+        stats
+            .lines()
+            .any(|l| l.starts_with("Delay") && l.contains("w0") && l.contains("w1")),
+        "{stats}"
+    );
+    let bucket_total: u64 = stats
+        .lines()
+        .filter(|l| l.starts_with('<') || l.starts_with(">="))
+        .flat_map(|l| l.split_whitespace().skip(1))
+        .map(|n| n.parse::<u64>().unwrap())
+        .sum();
+    assert!(bucket_total > 20, "{stats}");
+
+    let top = s.cmd("top");
+    assert!(top.contains("Busy%") && top.contains(" hog\n"), "{top}");
+    assert!(s.cmd("ps -z").contains("Unknown command"));
+    assert!(s.cmd("ps -l -l").contains("Unknown command"));
+    let help = s.cmd("help");
+    assert!(
+        help.contains("ps -l") && help.contains("busiest first"),
+        "{help}"
+    );
+
+    // The same figures through the API.
+    let info = rt
+        .handle()
+        .tasks()
+        .into_iter()
+        .find(|t| t.id == hog.id())
+        .unwrap();
+    assert!(info.busy.unwrap() >= Duration::from_millis(20));
+    assert!(info.longest_poll.unwrap() >= Duration::from_micros(900));
+    assert!(info.sched_delay_max.unwrap() >= info.sched_delay_mean.unwrap());
+    let workers = rt.handle().stats().workers;
+    assert!(workers.iter().all(|w| w.busy.is_some()
+        && w.sched_delays.is_some()
+        && w.busy_fraction.is_some_and(|f| (0.0..=1.0).contains(&f))));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(rt.block_on(hog).unwrap() >= 20);
+    for t in idle {
+        rt.block_on(t).unwrap();
+    }
+}
+
+#[test]
+fn profiling_is_off_without_a_monitor_or_long_block_detection() {
+    if std::env::var_os("CURIO_MONITOR").is_some() || std::env::var_os("CURIO_LONGBLOCK").is_some()
+    {
+        println!("SKIP: CURIO_MONITOR or CURIO_LONGBLOCK is set, which turns profiling on");
+        return;
+    }
+    let rt = curio::Runtime::builder().workers(1).build().unwrap();
+    assert!(!rt.handle().profiling());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hog = spawn_hog(&rt, "hog", 5, stop);
+    let sleeper = rt.spawn(curio::sleep(Duration::from_secs(30)));
+    assert_eq!(rt.block_on(hog).unwrap(), 5);
+    let info = rt
+        .handle()
+        .tasks()
+        .into_iter()
+        .find(|t| t.id == sleeper.id())
+        .unwrap();
+    assert_eq!(
+        (
+            info.busy,
+            info.longest_poll,
+            info.sched_delay_mean,
+            info.sched_delay_max
+        ),
+        (None, None, None, None)
+    );
+    assert!(info.polls >= 1);
+    let w = &rt.handle().stats().workers[0];
+    assert!(w.busy.is_none() && w.busy_fraction.is_none() && w.sched_delays.is_none());
+
+    // Long-block detection alone turns it on.
+    let rt = curio::Runtime::builder()
+        .workers(1)
+        .longblock(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    assert!(rt.handle().profiling());
+    let sleeper = rt.spawn(curio::sleep(Duration::from_secs(30)));
+    let id = sleeper.id();
+    support::wait_until(Duration::from_secs(10), "the sleeper to sleep", || {
+        rt.handle()
+            .tasks()
+            .iter()
+            .any(|t| t.id == id && t.state == curio::introspect::TaskState::TimeSleep)
+    });
+    let info = rt
+        .handle()
+        .tasks()
+        .into_iter()
+        .find(|t| t.id == id)
+        .unwrap();
+    assert!(info.busy.is_some() && info.sched_delay_max.is_some());
+    assert!(
+        rt.handle().stats().workers[0]
+            .sched_delays
+            .as_ref()
+            .unwrap()
+            .total()
+            >= 1
+    );
+}
+
+/// Runs the `curio-monitor` client with `args`, stdin kept open unless
+/// `close_stdin`; returns its exit status and stdout, failing the test
+/// when it runs past `limit`.
+fn run_client(
+    args: &[&str],
+    close_stdin: bool,
+    limit: Duration,
+) -> (std::process::ExitStatus, String) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_curio-monitor"))
+        .args(args)
+        .stdin(if close_stdin {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the client starts");
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("curio-monitor {args:?} ran past {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // It has exited: this only reaps it.
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    (status, out)
+}
+
+#[test]
+fn the_client_top_view_refreshes_then_stops_after_count_or_at_end_of_stdin() {
+    let rt = monitored(1);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hog = spawn_hog(&rt, "topped", 5_000, stop.clone());
+    let addr = rt.monitor_addr().unwrap().to_string();
+
+    let (status, out) = run_client(
+        &[&addr, "--top", "--count", "2"],
+        false,
+        Duration::from_secs(30),
+    );
+    assert!(status.success(), "{out}");
+    assert_eq!(out.matches("\x1b[2J\x1b[H").count(), 2, "{out}");
+    assert_eq!(out.matches("Busy%").count(), 2, "{out}");
+    assert!(
+        out.contains("MaxDelay") && out.contains(" topped\n"),
+        "{out}"
+    );
+
+    // The end of stdin stops it after the first screen.
+    let (status, out) = run_client(&[&addr, "--top"], true, Duration::from_secs(30));
+    assert!(status.success(), "{out}");
+    assert!(out.matches("\x1b[2J").count() >= 1, "{out}");
+
+    // Bad options are refused with the usage line.
+    let (status, _) = run_client(
+        &[&addr, "--top", "--count", "0"],
+        true,
+        Duration::from_secs(30),
+    );
+    assert_eq!(status.code(), Some(2));
+    let (status, _) = run_client(&[&addr, "--frob"], true, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(2));
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    rt.block_on(hog).unwrap();
 }

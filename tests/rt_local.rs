@@ -587,3 +587,48 @@ fn a_local_task_spawned_while_its_owner_stops_is_cancelled_at_once() {
     });
     assert_eq!(*finished.lock().unwrap(), Some(true));
 }
+
+/// With profiling on (here through long-block detection), a local task's
+/// polls are timed like any other task's.
+#[test]
+fn local_tasks_are_profiled() {
+    let rt = curio::Runtime::builder()
+        .workers(1)
+        .longblock(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    rt.run(async {
+        let stop = Rc::new(Cell::new(false));
+        let stopped = stop.clone();
+        let local = curio::spawn_local(async move {
+            let mut rounds = 0u64;
+            // Bounded: the test stops it, or it ends after 50,000 rounds.
+            while !stopped.get() && rounds < 50_000 {
+                let spin = std::time::Instant::now() + Duration::from_micros(200);
+                while std::time::Instant::now() < spin {
+                    std::hint::spin_loop();
+                }
+                rounds += 1;
+                curio::yield_now().await;
+            }
+            rounds
+        });
+        let id = local.id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let info = loop {
+            let tasks = curio::Handle::current().tasks();
+            let info = tasks.into_iter().find(|t| t.id == id).expect("listed");
+            if info.busy.is_some_and(|b| b >= Duration::from_millis(2)) {
+                break info;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never timed: {info:?}"
+            );
+            curio::sleep(Duration::from_millis(1)).await;
+        };
+        stop.set(true);
+        assert!(info.longest_poll.expect("timed") >= Duration::from_micros(200));
+        assert!(local.await.unwrap() > 0);
+    });
+}

@@ -34,6 +34,8 @@
 use std::fmt;
 use std::panic::Location;
 
+pub use crate::profile::DelayHistogram;
+
 /// What a task is doing, with curio's state names.
 ///
 /// # Examples
@@ -296,11 +298,48 @@ pub struct TaskInfo {
     pub sleep: Option<std::time::Instant>,
     /// When its innermost armed timeout fires, if it has one.
     pub timeout: Option<std::time::Instant>,
+    /// The sum of its poll times, while the runtime profiles (see
+    /// [`Handle::profiling`](crate::Handle::profiling)); `None` otherwise,
+    /// and for the `main` task of `block_on`, which runs on its caller's
+    /// thread and is not timed. Like the three fields below.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let rt = curio::Runtime::builder().workers(1).monitor("127.0.0.1:0").build().unwrap();
+    /// let busy = rt.spawn(async {
+    ///     let start = Instant::now();
+    ///     while start.elapsed() < Duration::from_millis(5) {}
+    ///     curio::sleep(Duration::from_secs(60)).await;
+    /// });
+    /// // Wait (bounded) until its first poll is over.
+    /// let start = Instant::now();
+    /// let info = loop {
+    ///     let info = rt.handle().tasks().into_iter().find(|t| t.id == busy.id()).unwrap();
+    ///     if info.state == curio::introspect::TaskState::TimeSleep || start.elapsed() > Duration::from_secs(10) {
+    ///         break info;
+    ///     }
+    ///     std::thread::yield_now();
+    /// };
+    /// assert!(info.busy.unwrap() >= Duration::from_millis(5));
+    /// assert!(info.longest_poll.unwrap() >= Duration::from_millis(5));
+    /// assert!(info.sched_delay_max.unwrap() >= info.sched_delay_mean.unwrap());
+    /// ```
+    pub busy: Option<std::time::Duration>,
+    /// Its longest poll, while the runtime profiles.
+    pub longest_poll: Option<std::time::Duration>,
+    /// The mean of its scheduling delays (from the wake that queued it to
+    /// the start of the poll that followed), while the runtime profiles.
+    pub sched_delay_mean: Option<std::time::Duration>,
+    /// Its longest scheduling delay, while the runtime profiles.
+    pub sched_delay_max: Option<std::time::Duration>,
 }
 
 impl TaskInfo {
     /// Reads the snapshot of a task.
     pub(crate) fn of(header: &crate::task::raw::Header) -> TaskInfo {
+        let profile = header.profile.as_deref().map(|p| p.snapshot());
         TaskInfo {
             id: header.id,
             name: header.name.as_deref().map(str::to_owned),
@@ -310,6 +349,10 @@ impl TaskInfo {
             waiting_at: header.wait_location(),
             sleep: decode(header.deadlines().0),
             timeout: decode(header.deadlines().1),
+            busy: profile.as_ref().map(|p| p.busy),
+            longest_poll: profile.as_ref().map(|p| p.longest_poll),
+            sched_delay_mean: profile.as_ref().map(|p| p.delay_mean),
+            sched_delay_max: profile.as_ref().map(|p| p.delay_max),
         }
     }
 }
@@ -412,6 +455,29 @@ pub struct WorkerStats {
     pub parks: u64,
     /// Tasks in its local queue now.
     pub queue_depth: usize,
+    /// The time it spent polling tasks since the runtime started, while the
+    /// runtime profiles (see [`Handle::profiling`](crate::Handle::profiling));
+    /// `None` otherwise. Like the two fields below.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = curio::Runtime::builder().workers(2).monitor("127.0.0.1:0").build().unwrap();
+    /// rt.block_on(async { curio::spawn(async {}).await.unwrap() });
+    /// for w in rt.handle().stats().workers {
+    ///     let fraction = w.busy_fraction.unwrap();
+    ///     assert!((0.0..=1.0).contains(&fraction));
+    ///     println!("busy {:?} ({:.1}%), delays {}", w.busy.unwrap(), fraction * 100.0,
+    ///         w.sched_delays.unwrap().total());
+    /// }
+    /// let plain = curio::Runtime::builder().workers(1).build().unwrap();
+    /// assert!(plain.handle().stats().workers[0].busy.is_none());
+    /// ```
+    pub busy: Option<std::time::Duration>,
+    /// `busy` over the time since the runtime started, from 0.0 to 1.0.
+    pub busy_fraction: Option<f64>,
+    /// The histogram of the scheduling delays of the polls it ran.
+    pub sched_delays: Option<crate::profile::DelayHistogram>,
 }
 
 /// Statistics of a runtime, as the monitor's `stats` shows them.

@@ -65,6 +65,7 @@ pub mod group;
 pub mod introspect;
 mod loom;
 mod monitor;
+mod profile;
 pub mod runtime;
 pub mod scheduler;
 pub mod task;

@@ -246,7 +246,12 @@ fn execute(line: &str, handle: &Handle, out: &mut impl Write) -> io::Result<Next
     };
     let arg = words.next();
     match cmd {
-        "ps" => ps(handle, out)?,
+        "ps" => match arg {
+            None => ps(handle, out)?,
+            Some("-l") if words.next().is_none() => profile::ps_long(handle, out)?,
+            Some(_) => writeln!(out, "Unknown command '{}'. Type help.", truncate(line))?,
+        },
+        "top" => profile::top(handle, out)?,
         "where" | "w" => match parse_id(arg) {
             Some(id) => where_(handle, id, out)?,
             None => writeln!(out, "Bad argument: usage is 'where taskid'")?,
@@ -276,9 +281,13 @@ fn execute(line: &str, handle: &Handle, out: &mut impl Write) -> io::Result<Next
 /// The text of `help`.
 const HELP: &str = "Commands:
     ps               : Show task table
+    ps -l            : Task table with busy time, longest poll and scheduling
+                       delay (mean, max; wake to poll) in ms, busiest first
     where taskid     : Show where a task was spawned and where it waits
     cancel taskid    : Cancel an indicated task
-    stats            : Show scheduler statistics
+    stats            : Show scheduler statistics, with each worker's busy
+                       fraction and scheduling-delay histogram
+    top              : Workers' busy fractions, then ps -l
     longblock        : Show the latest polls that blocked a worker too long
     help             : This help
     quit             : Leave the monitor
@@ -370,7 +379,7 @@ fn stats(handle: &Handle, out: &mut impl Write) -> io::Result<()> {
     for (name, value) in &s.drivers {
         writeln!(out, "{name:<17} {value}")?;
     }
-    Ok(())
+    profile::stats(handle, &s.workers, out)
 }
 
 /// `longblock`: the latest long blocks.
@@ -397,5 +406,6 @@ pub(crate) fn resolve(addr: &str) -> io::Result<SocketAddr> {
     })
 }
 
+mod profile;
 #[cfg(all(test, not(curio_loom)))]
 mod tests;

@@ -4,9 +4,11 @@
 //! workers (default 2), for counting instructions with callgrind: built
 //! normally and with `--cfg curio_no_introspect`, it measures what the
 //! monitor's always-on bookkeeping costs; built at two commits, what a
-//! runtime change costs. See BENCHMARKS.md, "Monitor".
+//! runtime change costs. See BENCHMARKS.md, "Monitor". With
+//! `INTROSPECT_MONITOR` set (to anything), the runtime has a monitor on
+//! `127.0.0.1:0`, which turns profiling on: what profiling costs.
 //!
-//! Usage: `[INTROSPECT_WORKERS=n] introspect_cost spawn|yield|timer`.
+//! Usage: `[INTROSPECT_WORKERS=n] [INTROSPECT_MONITOR=1] introspect_cost spawn|yield|timer`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -28,10 +30,12 @@ fn main() {
         },
         Err(_) => 2,
     };
-    let rt = curio::Runtime::builder()
-        .workers(workers)
-        .build()
-        .expect("curio runtime");
+    let mut builder = curio::Runtime::builder();
+    builder.workers(workers);
+    if std::env::var_os("INTROSPECT_MONITOR").is_some() {
+        builder.monitor("127.0.0.1:0");
+    }
+    let rt = builder.build().expect("curio runtime");
     for _ in 0..10 {
         match which.as_str() {
             "spawn" => rt.block_on(async {

@@ -35,6 +35,7 @@ fn input() -> impl Strategy<Value = Vec<u8>> {
         4 => prop::sample::select(vec![
             "ps", "where 1", "w", "w x", "cancel 999999", "cancel", "stats",
             "longblock", "help", "h", " ", "\t", "bogus", "\r", "quit",
+            "ps -l", "ps -x", "ps -l x", "top",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         4 => Just(b"\n".to_vec()),
@@ -102,6 +103,7 @@ fn every_line_gets_one_answer_and_nothing_panics() {
                     "cancel",
                     "stats",
                     "longblock",
+                    "top",
                     "help",
                     "h",
                     "quit",
@@ -127,4 +129,15 @@ fn every_line_gets_one_answer_and_nothing_panics() {
             Ok(())
         })
         .unwrap();
+}
+
+#[test]
+fn delay_buckets_are_labelled_by_their_bounds() {
+    use super::profile::bucket_label;
+    use crate::introspect::DelayHistogram;
+    assert_eq!(bucket_label(0), "<1us");
+    assert_eq!(bucket_label(1), "<2us");
+    assert_eq!(bucket_label(10), "<1.024ms");
+    assert_eq!(bucket_label(20), "<1.049s");
+    assert_eq!(bucket_label(DelayHistogram::BUCKETS - 1), ">=1.049s");
 }

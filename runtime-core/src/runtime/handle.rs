@@ -390,12 +390,23 @@ impl Handle {
                 .scheduler
                 .remotes
                 .iter()
-                .map(|r| crate::introspect::WorkerStats {
-                    // ORDERING: Relaxed; statistics counters.
-                    polls: r.metrics.polls.load(Relaxed),
-                    steals: r.metrics.steals.load(Relaxed),
-                    parks: r.metrics.parks.load(Relaxed),
-                    queue_depth: r.stealer.len(),
+                .enumerate()
+                .map(|(index, r)| {
+                    let profile = shared
+                        .scheduler
+                        .profile
+                        .as_ref()
+                        .and_then(|p| p.worker(index));
+                    crate::introspect::WorkerStats {
+                        // ORDERING: Relaxed; statistics counters.
+                        polls: r.metrics.polls.load(Relaxed),
+                        steals: r.metrics.steals.load(Relaxed),
+                        parks: r.metrics.parks.load(Relaxed),
+                        queue_depth: r.stealer.len(),
+                        busy: profile.as_ref().map(|p| p.busy),
+                        busy_fraction: profile.as_ref().map(|p| p.busy_fraction),
+                        sched_delays: profile.map(|p| p.delays),
+                    }
                 })
                 .collect(),
             injector_depth: shared.scheduler.injector.len(),
@@ -453,6 +464,32 @@ impl Handle {
         self.shared.long_blocks.lock().iter().cloned().collect()
     }
 
+    /// Whether this runtime profiles its tasks and workers: it does when it
+    /// was built with a monitor ([`Builder::monitor`](crate::Builder::monitor),
+    /// `CURIO_MONITOR`) or long-block detection
+    /// ([`Builder::longblock`](crate::Builder::longblock), `CURIO_LONGBLOCK`).
+    /// Then [`Handle::tasks`] reports each task's busy time, longest poll and
+    /// scheduling delay, and [`Handle::stats`] each worker's busy time and
+    /// delay histogram; otherwise those fields are `None` and polls are not
+    /// timed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let plain = curio::Runtime::builder().workers(1).build().unwrap();
+    /// assert!(!plain.handle().profiling());
+    /// let watched = curio::Runtime::builder()
+    ///     .workers(1)
+    ///     .longblock(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(watched.handle().profiling());
+    /// ```
+    pub fn profiling(&self) -> bool {
+        self.shared.scheduler.profile.is_some()
+    }
+
     /// The number of worker threads.
     ///
     /// # Examples
@@ -496,6 +533,10 @@ impl Schedule for Handle {
             }
             _ => self.shared.scheduler.schedule_remote(task),
         })
+    }
+
+    fn profiling(&self) -> bool {
+        self.shared.scheduler.profile.is_some()
     }
 
     fn release(&self, task: RawTask) -> bool {

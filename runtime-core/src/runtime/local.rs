@@ -44,6 +44,10 @@ impl Schedule for LocalSchedule {
     fn may_drop_here(&self) -> bool {
         self.queue.on_owner()
     }
+
+    fn profiling(&self) -> bool {
+        Schedule::profiling(&self.handle)
+    }
 }
 
 thread_local! {

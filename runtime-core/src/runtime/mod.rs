@@ -126,6 +126,7 @@ impl Runtime {
             block_on_busy: crate::loom::AtomicUsize::new(0),
             seeded: seed.is_some() && num_workers == 1,
             local_queued: crate::loom::AtomicUsize::new(0),
+            profile: crate::profile::Profile::resolve(builder, num_workers)?,
         });
         let shared = Arc::new(Shared {
             scheduler,

@@ -113,6 +113,9 @@ pub(crate) struct Shared {
     /// Local tasks queued in the workers' inboxes (`local.rs`): while any
     /// is, a paused clock does not jump.
     pub(crate) local_queued: AtomicUsize,
+    /// Poll and scheduling-delay profiling, on while the runtime has a
+    /// monitor or long-block detection (`profile.rs`).
+    pub(crate) profile: Option<std::sync::Arc<crate::profile::Profile>>,
 }
 
 /// What the other workers may see of one worker.

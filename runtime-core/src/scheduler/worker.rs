@@ -121,6 +121,7 @@ pub(crate) fn run(shared: Arc<Shared>, hooks: Box<dyn Hooks>, core: Box<Core>) -
         shared: shared.clone(),
         index: core.index,
     }));
+    let _profile = crate::profile::enter_worker(shared.profile.as_ref(), core.index);
     WORKER.with(|w| {
         *w.borrow_mut() = Some(WorkerContext {
             shared,

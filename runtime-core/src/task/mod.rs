@@ -128,6 +128,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn may_drop_here(&self) -> bool {
         true
     }
+
+    /// Whether tasks of this scheduler are profiled (`profile.rs` rule 1);
+    /// asked once, at spawn.
+    fn profiling(&self) -> bool {
+        false
+    }
 }
 
 /// An owned reference to a task.

@@ -60,6 +60,9 @@ pub(crate) struct Header {
     timeout_epoch: AtomicU64,
     /// The waker of the `Task<T>` handle's last poll (rule 6).
     join_waker: UnsafeCell<Option<Waker>>,
+    /// The task's profile, only while its runtime profiles (`profile.rs`);
+    /// written once, before the task is shared.
+    pub(crate) profile: Option<Box<crate::profile::TaskProfile>>,
 }
 
 impl Header {
@@ -167,6 +170,33 @@ impl Header {
         }
     }
 
+    /// The task is being queued: stamps its profile, if it has one
+    /// (`profile.rs` rule 2).
+    #[inline(always)]
+    fn stamp_queued(&self) {
+        if let Some(profile) = self.profile.as_deref() {
+            profile.stamp_queued();
+        }
+    }
+
+    /// A poll of the task begins: notes it in its profile, if it has one.
+    #[inline(always)]
+    fn start_poll(&self) {
+        if let Some(profile) = self.profile.as_deref() {
+            profile.start_poll();
+        }
+    }
+
+    /// The poll begun by `start_poll` returned (or panicked): times it in
+    /// the task's profile, if it has one. The drop of a finished future
+    /// that follows is not timed.
+    #[inline(always)]
+    fn end_poll(&self) {
+        if let Some(profile) = self.profile.as_deref() {
+            profile.end_poll();
+        }
+    }
+
     /// Whether a cancel request was made (rule 5); read by timeouts and
     /// `check_cancellation` (`cancel.rs`).
     pub(crate) fn is_cancel_requested(&self) -> bool {
@@ -242,6 +272,7 @@ enum PollOutcome {
 impl RawTask {
     /// Allocates a task with three references (rule 1): one returned as the
     /// registry's, one as the first `Notified`, one for the `Task<T>`.
+    #[inline]
     pub(crate) fn new<F, S>(
         future: F,
         scheduler: S,
@@ -254,7 +285,7 @@ impl RawTask {
         F::Output: Send + 'static,
         S: Schedule,
     {
-        let cell = Box::new(Cell {
+        let mut cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
                 vtable: vtable::<F, S>(),
@@ -271,10 +302,16 @@ impl RawTask {
                 timeout_deadline: AtomicU64::new(0),
                 timeout_epoch: AtomicU64::new(0),
                 join_waker: UnsafeCell::new(None),
+                profile: None,
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
         });
+        // Set after the allocation, so that nothing before it can unwind and
+        // the cell is built in place.
+        if cell.scheduler.profiling() {
+            cell.header.profile = Some(crate::profile::TaskProfile::new_queued());
+        }
         let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
         RawTask { ptr }
     }
@@ -510,12 +547,19 @@ where
         // out, to measure what it costs (BENCHMARKS.md).
         #[cfg(not(curio_no_introspect))]
         header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
+        // Profiling (`profile.rs`): off, one read of `profile` here and one
+        // in the arm the poll's result takes, and no clock read.
+        header.start_poll();
         let _current = CurrentGuard::enter(ptr);
         // SAFETY: RUNNING is ours, so we alone access the stage (rule 4).
         let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.poll_stage(raw) }));
         match res {
-            Ok(Poll::Pending) => PollOutcome::Pending,
+            Ok(Poll::Pending) => {
+                header.end_poll();
+                PollOutcome::Pending
+            }
             Ok(Poll::Ready(output)) => {
+                header.end_poll();
                 // The finished future is dropped here, still inside the
                 // task's context; a panic in its destructor is the task's
                 // panic (its output is then dropped too), never the worker's.
@@ -533,6 +577,7 @@ where
                 PollOutcome::Done
             }
             Err(payload) => {
+                header.end_poll();
                 // SAFETY: RUNNING is still ours (rule 4).
                 unsafe { cell.drop_future_or_output() };
                 // SAFETY: as above.
@@ -763,6 +808,7 @@ where
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: the caller's reference becomes the `Notified`'s.
     let raw = unsafe { RawTask::from_ptr(ptr) };
+    cell.header.stamp_queued();
     cell.scheduler.schedule(Notified::from_raw(raw));
 }
 
@@ -885,6 +931,9 @@ struct CurrentGuard {
 impl CurrentGuard {
     /// Makes `ptr` the current task. (The thread that polls the task
     /// refills its cooperative budget, `coop.rs`.)
+    // Inline, with the thread-local access inside it: left to codegen-unit
+    // partitioning, the access may land out of line (a call per poll).
+    #[inline]
     fn enter(ptr: NonNull<Header>) -> CurrentGuard {
         CurrentGuard {
             prev: CURRENT.with(|c| c.replace(Some(ptr))),
@@ -893,6 +942,7 @@ impl CurrentGuard {
 }
 
 impl Drop for CurrentGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.prev));
     }
