@@ -345,6 +345,15 @@ pub struct DelayHistogram {
 
 impl DelayHistogram {
     /// The number of buckets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use curio::introspect::DelayHistogram;
+    ///
+    /// let empty = DelayHistogram::default();
+    /// assert_eq!(empty.buckets().count(), DelayHistogram::BUCKETS);
+    /// ```
     pub const BUCKETS: usize = DELAY_BUCKETS;
 
     /// How many delays were counted in all.
