@@ -259,52 +259,8 @@ impl Rt {
     /// Starts an echo server on `listener` (already bound and listening).
     fn serve_echo(&self, listener: std::net::TcpListener) {
         match self {
-            Rt::Curio(rt) => drop(rt.spawn(async move {
-                let listener = match curio::net::TcpListener::from_std(listener) {
-                    Ok(l) => l,
-                    Err(e) => return eprintln!("curio: adopting the listener failed: {e}"),
-                };
-                loop {
-                    let s = match listener.accept().await {
-                        Ok((s, _)) => s,
-                        Err(e) => return eprintln!("curio: accept failed: {e}"),
-                    };
-                    drop(curio::spawn(async move {
-                        let _ = s.set_nodelay(true);
-                        let mut buf = [0u8; 4096];
-                        while let Ok(n) = s.read(&mut buf).await {
-                            if n == 0 || s.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                        }
-                    }));
-                }
-            })),
-            Rt::Tokio(rt) => {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let _enter = rt.enter();
-                let listener = match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => l,
-                    Err(e) => return eprintln!("tokio: adopting the listener failed: {e}"),
-                };
-                rt.spawn(async move {
-                    loop {
-                        let mut s = match listener.accept().await {
-                            Ok((s, _)) => s,
-                            Err(e) => return eprintln!("tokio: accept failed: {e}"),
-                        };
-                        tokio::spawn(async move {
-                            let _ = s.set_nodelay(true);
-                            let mut buf = [0u8; 4096];
-                            while let Ok(n) = s.read(&mut buf).await {
-                                if n == 0 || s.write_all(&buf[..n]).await.is_err() {
-                                    break;
-                                }
-                            }
-                        });
-                    }
-                });
-            }
+            Rt::Curio(rt) => drop(rt.spawn(curio_benches::curio_echo_server(listener))),
+            Rt::Tokio(rt) => drop(rt.spawn(curio_benches::tokio_echo_server(listener))),
             Rt::Smol(rt) => {
                 use smol::io::{AsyncReadExt, AsyncWriteExt};
                 let listener = match smol::Async::new(listener) {
