@@ -97,31 +97,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     )
 }
 
-/// The error of [`Sender::send`]: no receiver is left; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = curio::sync::broadcast::channel(1);
-/// drop(rx);
-/// assert_eq!(tx.send(3).unwrap_err().0, 3);
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+pub use crate::send_error::SendError;
 
 /// The error of [`Receiver::recv`].
 ///

@@ -51,6 +51,7 @@
 #![warn(missing_docs)]
 
 mod loom;
+mod send_error;
 mod waiters;
 
 pub mod barrier;

@@ -82,31 +82,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     )
 }
 
-/// The error of [`Sender::send`]: no receiver is left; the value comes back.
-///
-/// # Examples
-///
-/// ```
-/// let (tx, rx) = curio::sync::watch::channel(0);
-/// drop(rx);
-/// assert_eq!(tx.send(5).unwrap_err().0, 5);
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+pub use crate::send_error::SendError;
 
 /// The error of [`Receiver::changed`]: the sender is gone.
 ///

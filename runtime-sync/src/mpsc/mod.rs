@@ -91,35 +91,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
-/// The error of [`Sender::send`]: the receiver is gone or closed; the item comes back.
-///
-/// # Examples
-///
-/// ```
-/// # curio::run(async {
-/// let (tx, rx) = curio::sync::mpsc::channel(1);
-/// drop(rx);
-/// let err = tx.send(7).await.unwrap_err();
-/// assert_eq!(err.0, 7);
-/// assert_eq!(err.to_string(), "channel closed");
-/// # });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+pub use crate::send_error::SendError;
 
 /// The error of [`Sender::try_send`]; the item comes back either way.
 ///
